@@ -1,0 +1,123 @@
+# tiny — build, test and benchmark. `make` builds ./tiny (optimised, computed goto).
+#
+#   make            ./tiny (build/release, -O2)
+#   make run        build, then run the tour (scripts/tour.tiny)
+#   make test       build ./tiny and the tests; run unit, REPL and script tests (one summary)
+#   make asan       the same suite against ./tiny-asan (build/asan, ASan + UBSan)
+#   make debug      the same suite against ./tiny-debug (build/debug, -DTINY_DEBUG leak reports)
+#   make bench      time scripts/bench/*.tiny (and ../shared/bench/*.tiny) against python3.11
+#   make clean
+# Single files: `make build/release/vm/eval.o` (any BUILD=dir works the same way).
+# Test subsets: `make test TESTS=str,dict` (substrings of script paths; unit tests still run).
+CC      ?= cc
+WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
+CSTD    := -std=gnu11
+OPT     ?= -O2
+CFLAGS  ?=
+LDFLAGS ?=
+MODE_FLAGS ?=
+ALLCFLAGS = $(CSTD) $(WARN) $(OPT) $(MODE_FLAGS) $(CFLAGS) -Ivm -Icompiler -Istdlib -MMD -MP
+LINKFLAGS = $(CSTD) $(OPT) $(MODE_FLAGS) $(CFLAGS) $(LDFLAGS)
+LDLIBS  := -lm -lpthread -lreadline
+TESTLIBS := -lcmocka -lm -lpthread
+
+SRC_CORE := $(wildcard compiler/*.c) $(wildcard vm/*.c) $(wildcard stdlib/*.c)
+SRC_CLI  := $(wildcard cli/*.c)
+SRC_UNIT := $(wildcard tests/unit/*.c)
+BUILD   ?= build/release
+TINY_BIN ?= tiny
+OBJ_CORE := $(SRC_CORE:%.c=$(BUILD)/%.o)
+OBJ_CLI  := $(SRC_CLI:%.c=$(BUILD)/%.o)
+UNIT_BINS := $(SRC_UNIT:%.c=$(BUILD)/%)
+RUNNER   := $(BUILD)/tests/run_scripts
+PTY_TEST := $(BUILD)/tests/repl_pty
+FLAGS_STAMP := $(BUILD)/.flags
+
+ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+PYTHON  ?= $(shell test -x /usr/bin/python3.11 && echo /usr/bin/python3.11 || command -v python3.11)
+
+.PHONY: all deps run test suite asan debug bench clean unit-tests runner-selftest FORCE
+all: $(TINY_BIN)
+
+# ---- dependencies: readline and cmocka headers (installed with apt-get when we can) ----
+deps:
+	@if printf '#include <stdio.h>\n#include <readline/readline.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && \
+	    printf '#include <stdarg.h>\n#include <stddef.h>\n#include <stdint.h>\n#include <setjmp.h>\n#include <cmocka.h>\n' | $(CC) -E -x c - >/dev/null 2>&1; \
+	then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "make: readline/cmocka headers missing; installing libreadline-dev libcmocka-dev"; \
+	    (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y libreadline-dev libcmocka-dev) >/dev/null || exit 1; \
+	else \
+	    echo "make: readline/cmocka headers are missing. Install them with:" >&2; \
+	    echo "    sudo apt-get install -y libreadline-dev libcmocka-dev" >&2; \
+	    exit 1; \
+	fi
+
+# Rebuild everything in $(BUILD) when the compiler or the flags change.
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(CC) $(ALLCFLAGS)' | cmp -s - $@ || echo '$(CC) $(ALLCFLAGS)' > $@
+
+# ---- the interpreter ----
+$(TINY_BIN): $(OBJ_CORE) $(OBJ_CLI)
+	$(CC) $(LINKFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c $(FLAGS_STAMP) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) -c -o $@ $<
+
+# ---- tests ----
+# Unit tests link against the core (everything but the command line).
+$(UNIT_BINS): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(OBJ_CORE)
+	$(CC) $(LINKFLAGS) -o $@ $^ $(TESTLIBS)
+
+$(RUNNER): $(BUILD)/tests/run_scripts.o
+	$(CC) $(LINKFLAGS) -o $@ $^ $(TESTLIBS)
+
+$(PTY_TEST): $(BUILD)/tests/repl_pty.o
+	$(CC) $(LINKFLAGS) -o $@ $^ $(TESTLIBS) -lutil
+
+unit-tests: $(UNIT_BINS)
+
+# The whole suite against $(TINY_BIN), summed up in one cmocka-style summary.
+suite: $(TINY_BIN) $(UNIT_BINS) $(RUNNER) $(PTY_TEST)
+	@TINY_FILTER="$(TESTS)" bash tests/run_suite.sh ./$(TINY_BIN) $(BUILD) $(UNIT_BINS)
+
+test: suite
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan TINY_BIN=tiny-asan OPT="-O1 -g" \
+	    MODE_FLAGS="$(ASAN_FLAGS)" suite
+
+debug:
+	@$(MAKE) --no-print-directory BUILD=build/debug TINY_BIN=tiny-debug OPT="-O0 -g" \
+	    MODE_FLAGS="-DTINY_DEBUG" suite
+
+# Just the binaries of the other builds.
+ifeq ($(TINY_BIN),tiny)
+.PHONY: tiny-asan tiny-debug
+tiny-asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan TINY_BIN=tiny-asan OPT="-O1 -g" \
+	    MODE_FLAGS="$(ASAN_FLAGS)" tiny-asan
+tiny-debug:
+	@$(MAKE) --no-print-directory BUILD=build/debug TINY_BIN=tiny-debug OPT="-O0 -g" \
+	    MODE_FLAGS="-DTINY_DEBUG" tiny-debug
+endif
+
+# Checks the script runner itself against fake interpreters (no tiny needed).
+runner-selftest: $(RUNNER)
+	@bash tests/runner_selftest/run.sh $(RUNNER)
+
+# ---- running and benchmarking ----
+run: $(TINY_BIN)
+	./$(TINY_BIN) scripts/tour.tiny
+
+bench: $(TINY_BIN)
+	@PYTHON="$(PYTHON)" bash scripts/bench.sh ./$(TINY_BIN) scripts/bench $(CURDIR)/../shared/bench
+
+clean:
+	rm -rf build tiny tiny-asan tiny-debug
+
+FORCE:
+
+-include $(OBJ_CORE:.o=.d) $(OBJ_CLI:.o=.d) $(UNIT_BINS:=.d) $(RUNNER).d $(PTY_TEST).d

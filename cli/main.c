@@ -1,0 +1,303 @@
+/* main.c — the tiny command: option parsing (one table), then a file, -c code, stdin
+ * or the REPL run as __main__. Exit statuses: the program's (0, 1 on an uncaught
+ * exception or syntax error, n for SystemExit(n), 130 after KeyboardInterrupt),
+ * 2 for command-line misuse or a file that cannot be opened. */
+#include "api.h"
+#include "repl.h"
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define EXIT_USAGE 2
+
+/* Set by the SIGINT handler (the CLI's own small state; the VM's is in the_interp). */
+static volatile sig_atomic_t got_sigint;
+
+static void on_sigint(int sig) {
+    (void)sig;
+    if (repl_sigint()) return;        /* at the REPL prompt: cancels the line */
+    got_sigint = 1;
+    tiny_interrupt();
+}
+
+static void install_signals(void) {
+    signal(SIGPIPE, SIG_IGN);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;                  /* no SA_RESTART: blocking reads return EINTR */
+    sigaction(SIGINT, &sa, NULL);
+}
+
+/* ---- options: every option of the command is in this one table ---- */
+
+enum OptId { OPT_CMD, OPT_DIS, OPT_HELP, OPT_VERSION };
+
+typedef struct CliOption {
+    const char *short_name;   /* "-c" or NULL */
+    const char *long_name;    /* "--dis" or NULL */
+    const char *argname;      /* name of the required argument, NULL for a flag */
+    enum OptId id;
+    const char *help;
+} CliOption;
+
+static const CliOption cli_options[] = {
+    { "-c", NULL, "CODE", OPT_CMD, "run CODE as the program (ends the options: what follows goes to sys.argv)" },
+    { NULL, "--dis", "FILE", OPT_DIS, "print the bytecode of FILE (every code object) and exit" },
+    { "-h", "--help", NULL, OPT_HELP, "print this help and exit" },
+    { "-V", "--version", NULL, OPT_VERSION, "print the version and exit" },
+};
+#define N_OPTIONS (sizeof cli_options / sizeof cli_options[0])
+
+enum Mode { MODE_DEFAULT, MODE_FILE, MODE_CMD, MODE_STDIN, MODE_DIS };
+
+typedef struct Settings {
+    enum Mode mode;
+    const char *code;         /* -c */
+    const char *file;         /* the script, or the --dis file */
+    int rest;                 /* index in argv of the first argument for sys.argv[1:] */
+} Settings;
+
+static void print_usage(FILE *out) {
+    fprintf(out, "usage: tiny [option] ... [-c code | file | -] [arg] ...\n");
+}
+
+static void print_help(FILE *out) {
+    fprintf(out, "%s\n", TINY_VERSION_LINE);
+    print_usage(out);
+    fprintf(out, "\nOptions:\n");
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        const CliOption *o = &cli_options[i];
+        char names[64];
+        snprintf(names, sizeof names, "%s%s%s%s%s", o->short_name ? o->short_name : "",
+                 o->short_name && o->long_name ? ", " : "", o->long_name ? o->long_name : "",
+                 o->argname ? " " : "", o->argname ? o->argname : "");
+        fprintf(out, "  %-22s %s\n", names, o->help);
+    }
+    fprintf(out,
+            "\nArguments:\n"
+            "  file                   run the program in file (sys.argv[0] is file)\n"
+            "  -                      read the program from stdin (sys.argv[0] is '-')\n"
+            "  arg ...                the program's arguments, in sys.argv[1:]\n"
+            "\nWith no file, tiny starts the interactive prompt when stdin is a terminal,\n"
+            "and otherwise runs stdin as a program.\n"
+            "\nEnvironment:\n"
+            "  TINYPATH               ':'-separated directories added to sys.path\n");
+}
+
+static int usage_error(const char *fmt, const char *what) {
+    fputs("tiny: ", stderr);
+    fprintf(stderr, fmt, what);
+    fputc('\n', stderr);
+    print_usage(stderr);
+    fputs("Try `tiny --help' for more information.\n", stderr);
+    return EXIT_USAGE;
+}
+
+/* Finds the option an argument names; *inline_arg gets "V" of "--opt=V" or "-cV". */
+static const CliOption *find_option(const char *arg, const char **inline_arg) {
+    *inline_arg = NULL;
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        const CliOption *o = &cli_options[i];
+        if ((o->short_name && strcmp(arg, o->short_name) == 0) ||
+            (o->long_name && strcmp(arg, o->long_name) == 0))
+            return o;
+        if (o->long_name) {
+            size_t n = strlen(o->long_name);
+            if (strncmp(arg, o->long_name, n) == 0 && arg[n] == '=') {
+                *inline_arg = arg + n + 1;
+                return o;
+            }
+        }
+        if (o->argname && o->short_name && arg[1] != '-' &&
+            strncmp(arg, o->short_name, 2) == 0 && arg[2] != '\0') {
+            *inline_arg = arg + 2;
+            return o;
+        }
+    }
+    return NULL;
+}
+
+/* Parses the command line; returns -1 to go on, else an exit status. */
+static int parse_args(int argc, char **argv, Settings *st) {
+    memset(st, 0, sizeof *st);
+    st->mode = MODE_DEFAULT;
+    int i = 1;
+    while (i < argc) {
+        const char *a = argv[i];
+        if (strcmp(a, "-") == 0) {
+            st->mode = MODE_STDIN;
+            st->rest = i + 1;
+            return -1;
+        }
+        if (strcmp(a, "--") == 0) { i++; break; }
+        if (a[0] != '-') break;
+        const char *val;
+        const CliOption *o = find_option(a, &val);
+        if (!o) return usage_error("unknown option %s", a);
+        if (o->argname && !val) {
+            if (i + 1 >= argc) return usage_error("option %s requires an argument", a);
+            val = argv[++i];
+        } else if (!o->argname && val) {
+            return usage_error("option %s takes no argument", o->long_name ? o->long_name : a);
+        }
+        i++;
+        switch (o->id) {
+        case OPT_HELP:
+            print_help(stdout);
+            return 0;
+        case OPT_VERSION:
+            printf("%s\n", TINY_VERSION_LINE);
+            return 0;
+        case OPT_CMD:
+            st->mode = MODE_CMD;
+            st->code = val;
+            st->rest = i;
+            return -1;
+        case OPT_DIS:
+            st->mode = MODE_DIS;
+            st->file = val;
+            st->rest = i;
+            break;
+        }
+    }
+    if (st->mode == MODE_DIS) {
+        if (i < argc) return usage_error("unexpected argument %s after --dis FILE", argv[i]);
+        return -1;
+    }
+    if (i < argc) {
+        st->mode = MODE_FILE;
+        st->file = argv[i];
+        st->rest = i + 1;
+    } else {
+        st->rest = argc;
+    }
+    return -1;
+}
+
+/* ---- running ---- */
+
+/* The directory of a script as given (sys.path[0]), malloc'ed. */
+static char *script_dir(const char *file) {
+    char *copy = strdup(file);
+    if (!copy) return NULL;
+    char *slash = strrchr(copy, '/');
+    const char *dir;
+    if (!slash) dir = ".";
+    else if (slash == copy) dir = "/";
+    else { *slash = '\0'; dir = copy; }
+    char *d = strdup(dir);
+    free(copy);
+    return d;
+}
+
+/* Reads all of stdin; NULL after an error or Ctrl-C (*interrupted set). */
+static char *read_stdin(size_t *len_out, int *interrupted) {
+    size_t cap = 8192, len = 0;
+    char *buf = malloc(cap);
+    *interrupted = 0;
+    if (!buf) return NULL;
+    for (;;) {
+        if (cap - len < 2) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) { free(buf); return NULL; }
+            buf = nb;
+            cap *= 2;
+        }
+        ssize_t n = read(STDIN_FILENO, buf + len, cap - len - 1);
+        if (n < 0) {
+            if (errno == EINTR) {
+                if (got_sigint) { *interrupted = 1; free(buf); return NULL; }
+                continue;
+            }
+            free(buf);
+            return NULL;
+        }
+        if (n == 0) break;
+        len += (size_t)n;
+    }
+    buf[len] = '\0';
+    *len_out = len;
+    return buf;
+}
+
+/* sys.argv for -c / - / the REPL: first, then argv[rest..]. */
+static char **make_argv(const char *first, int argc, char **argv, int rest, int *n_out) {
+    int n = 1 + (argc - rest);
+    char **v = malloc(sizeof(char *) * (size_t)(n + 1));
+    if (!v) return NULL;
+    v[0] = (char *)first;
+    for (int k = rest; k < argc; k++) v[1 + k - rest] = argv[k];
+    v[n] = NULL;
+    *n_out = n;
+    return v;
+}
+
+static int run_stdin_program(void) {
+    size_t len = 0;
+    int interrupted = 0;
+    char *src = read_stdin(&len, &interrupted);
+    if (!src) {
+        if (interrupted) {
+            fputs("KeyboardInterrupt\n", stderr);
+            return 130;
+        }
+        fprintf(stderr, "tiny: can't read stdin: %s\n", strerror(errno));
+        return 1;
+    }
+    int status;
+    if (memchr(src, '\0', len)) {
+        fputs("SyntaxError: source code cannot contain null bytes\n", stderr);
+        status = 1;
+    } else {
+        status = tiny_run_source(src, "<stdin>");
+    }
+    free(src);
+    return status;
+}
+
+int main(int argc, char **argv) {
+    Settings st;
+    int early = parse_args(argc, argv, &st);
+    if (early >= 0) return early;
+    install_signals();
+
+    int status = 0;
+    switch (st.mode) {
+    case MODE_FILE: {
+        char *dir = script_dir(st.file);
+        tiny_init(argc - (st.rest - 1), argv + (st.rest - 1), dir);
+        free(dir);
+        status = tiny_run_file(st.file);
+        break;
+    }
+    case MODE_DIS: {
+        char *dir = script_dir(st.file);
+        char *dargv[2] = { (char *)st.file, NULL };
+        tiny_init(1, dargv, dir);
+        free(dir);
+        status = tiny_dis_file(st.file);
+        break;
+    }
+    case MODE_CMD:
+    case MODE_STDIN:
+    case MODE_DEFAULT: {
+        const char *first = st.mode == MODE_CMD ? "-c" : st.mode == MODE_STDIN ? "-" : "";
+        int n = 0;
+        char **v = make_argv(first, argc, argv, st.rest, &n);
+        if (!v) { fputs("tiny: out of memory\n", stderr); return 1; }
+        tiny_init(n, v, NULL);
+        free(v);
+        if (st.mode == MODE_CMD) status = tiny_run_source(st.code, "<string>");
+        else if (st.mode == MODE_DEFAULT && isatty(STDIN_FILENO)) status = repl_run();
+        else status = run_stdin_program();
+        break;
+    }
+    }
+    return tiny_fini(status) & 0xff;
+}

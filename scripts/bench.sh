@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# bench.sh [TINY] [DIR...] — times every *.tiny program in the DIRs (default:
+# scripts/bench and ../shared/bench when present) under TINY (default ./tiny) and under
+# CPython 3.11 ($PYTHON, else /usr/bin/python3.11, else python3.11 on PATH), one run of
+# each, interleaved. Prints tiny seconds, python seconds and their ratio per program,
+# then the geometric mean of the ratios. Programs named gil_* or pool_* print their own
+# metrics: both outputs are shown side by side instead. Programs tiny fails are skipped
+# with a note. BENCH_TIMEOUT (seconds, default 300) bounds each run.
+set -u
+tiny=${1:-./tiny}
+shift || true
+dirs=("$@")
+if [ ${#dirs[@]} -eq 0 ]; then
+    dirs=(scripts/bench)
+    [ -d ../shared/bench ] && dirs+=(../shared/bench)
+fi
+python=${PYTHON:-}
+if [ -z "$python" ]; then
+    if [ -x /usr/bin/python3.11 ]; then python=/usr/bin/python3.11
+    else python=$(command -v python3.11 || true)
+    fi
+fi
+limit=${BENCH_TIMEOUT:-300}
+if [ ! -x "$tiny" ]; then
+    echo "bench: $tiny is not built (run make)" >&2
+    exit 1
+fi
+[ -z "$python" ] && echo "bench: python3.11 not found; timing tiny alone" >&2
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# run_timed OUT ERR CMD...: runs CMD, prints its wall seconds; returns its status.
+run_timed() {
+    local out=$1 err=$2
+    shift 2
+    local t0=$EPOCHREALTIME
+    timeout -k 5 "$limit" "$@" >"$out" 2>"$err" </dev/null
+    local rc=$?
+    local t1=$EPOCHREALTIME
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
+    return $rc
+}
+
+programs=()
+for d in "${dirs[@]}"; do
+    [ -d "$d" ] || continue
+    while IFS= read -r f; do programs+=("$f"); done < <(find "$d" -maxdepth 1 -name '*.tiny' | sort)
+done
+if [ ${#programs[@]} -eq 0 ]; then
+    echo "bench: no programs found in ${dirs[*]}" >&2
+    exit 1
+fi
+
+ratios=()
+printf '%-40s %9s %9s %7s\n' program "tiny s" "python s" ratio
+for f in "${programs[@]}"; do
+    name=$(basename "$f")
+    case $f in
+    */shared/bench/* | ../shared/bench/*) label="shared/bench/$name" ;;
+    *) label=$f ;;
+    esac
+    case $name in
+    gil_* | pool_*)
+        run_timed "$tmp/t.out" "$tmp/t.err" "$tiny" "$f" >/dev/null
+        trc=$?
+        prc=0
+        if [ -n "$python" ]; then
+            run_timed "$tmp/p.out" "$tmp/p.err" "$python" "$f" >/dev/null
+            prc=$?
+        else
+            : >"$tmp/p.out"
+        fi
+        echo "== $label (its own metrics; tiny exit $trc, python exit $prc)"
+        if [ $trc -ne 0 ]; then
+            echo "   tiny failed: $(grep -v '^\s*$' "$tmp/t.err" | tail -1)"
+        fi
+        printf '   %-44s | %s\n' "tiny" "python"
+        paste -d '\t' "$tmp/t.out" "$tmp/p.out" | while IFS=$'\t' read -r a b; do
+            printf '   %-44s | %s\n' "$a" "$b"
+        done
+        continue
+        ;;
+    esac
+    ts=$(run_timed "$tmp/t.out" "$tmp/t.err" "$tiny" "$f")
+    trc=$?
+    if [ $trc -ne 0 ]; then
+        printf '%-40s skipped: tiny exited %d (%s)\n' "$label" "$trc" \
+            "$(grep -v '^\s*$' "$tmp/t.err" | tail -1 | cut -c1-60)"
+        continue
+    fi
+    if [ -z "$python" ]; then
+        printf '%-40s %9s %9s %7s\n' "$label" "$ts" - -
+        continue
+    fi
+    ps=$(run_timed "$tmp/p.out" "$tmp/p.err" "$python" "$f")
+    prc=$?
+    if [ $prc -ne 0 ]; then
+        printf '%-40s %9s skipped: python exited %d\n' "$label" "$ts" "$prc"
+        continue
+    fi
+    ratio=$(awk -v t="$ts" -v p="$ps" 'BEGIN { if (p <= 0) p = 0.001; printf "%.2f", t / p }')
+    note=""
+    cmp -s "$tmp/t.out" "$tmp/p.out" || note="  (output differs from python)"
+    printf '%-40s %9s %9s %7s%s\n' "$label" "$ts" "$ps" "$ratio" "$note"
+    ratios+=("$ratio")
+done
+if [ ${#ratios[@]} -gt 0 ]; then
+    printf '%s\n' "${ratios[@]}" | awk '
+        { if ($1 <= 0) $1 = 0.01; s += log($1); n++ }
+        END { printf "geometric mean of tiny/python ratios (%d programs): %.2f\n", n, exp(s / n) }'
+fi

@@ -1,0 +1,533 @@
+/* io.c — file objects over C streams (open(), sys.stdin/stdout/stderr): text mode reads and
+ * writes str, binary mode ('b') bytes. */
+#include "builtins.h"
+#include "../vm/state.h"
+#include "../vm/str.h"
+#include "../vm/containers.h"
+#include "../vm/exc.h"
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+/* A file: the stream, its name (str or int fd) and mode, and flags. */
+typedef struct TextFile {
+    Obj hdr;
+    FILE *fp;
+    Value name;
+    Obj *mode;
+    uint8_t readable, writable, binary, closed, owned, std;
+} TextFile;
+
+#define TF(v) ((TextFile *)AS_OBJ(v))
+
+static void file_dealloc(Obj *o) {
+    TextFile *f = (TextFile *)o;
+    if (!f->closed && f->fp) {
+        if (f->owned) fclose(f->fp);
+        else fflush(f->fp);
+    }
+    f->fp = NULL;
+    v_decref(f->name);
+    o_xdecref(f->mode);
+}
+
+/* Validates self for a file method: a TextFile that is open; -1 with an exception otherwise. */
+static int file_check(ThreadState *ts, Value self, const char *meth) {
+    if (!OBJ_IS(self, T_TextFile)) {
+        exc_raise(ts, &T_TypeError, "descriptor '%s' requires a file object but received a '%s'", meth,
+                  obj_type_name(self));
+        return -1;
+    }
+    if (TF(self)->closed) {
+        exc_raise(ts, &T_ValueError, "I/O operation on closed file.");
+        return -1;
+    }
+    return 0;
+}
+
+/* file_check plus the readable check. */
+static int file_check_read(ThreadState *ts, Value self, const char *meth) {
+    if (file_check(ts, self, meth) < 0) return -1;
+    if (!TF(self)->readable) {
+        exc_raise(ts, &T_OSError, "not readable");
+        return -1;
+    }
+    return 0;
+}
+
+/* file_check plus the writable check. */
+static int file_check_write(ThreadState *ts, Value self, const char *meth) {
+    if (file_check(ts, self, meth) < 0) return -1;
+    if (!TF(self)->writable) {
+        exc_raise(ts, &T_OSError, "not writable");
+        return -1;
+    }
+    return 0;
+}
+
+int io_check_stream(ThreadState *ts, FILE *fp) {
+    if (!ferror(fp)) return 0;
+    int e = errno;
+    clearerr(fp);
+    exc_raise_errno(ts, e ? e : EIO, NULL);
+    return -1;
+}
+
+FILE *io_text_stream(Value f) {
+    if (!OBJ_IS(f, T_TextFile)) return NULL;
+    TextFile *t = TF(f);
+    if (t->closed || !t->writable || t->binary) return NULL;
+    return t->fp;
+}
+
+/* Makes the result of a read: bytes in binary mode, else str. */
+static Value make_result(TextFile *f, const char *data, int64_t len) {
+    if (f->binary) return V_OBJ(bytes_new(data, len));
+    return V_OBJ(str_new(data, len));
+}
+
+/* Reads a line (up to limit chars/bytes when limit >= 0) into a str/bytes. */
+static Value read_line(ThreadState *ts, TextFile *f, int64_t limit) {
+    StrBuf b;
+    sb_init(&b);
+    int64_t count = 0;
+    int c;
+    while ((limit < 0 || count < limit) && (c = getc(f->fp)) != EOF) {
+        sb_putc(&b, (char)c);
+        if (!f->binary && (c & 0xC0) != 0x80) count++;
+        else if (f->binary) count++;
+        if (c == '\n') break;
+    }
+    /* Finish a partial UTF-8 sequence at the limit. */
+    if (!f->binary && limit >= 0) {
+        while ((c = getc(f->fp)) != EOF) {
+            if ((c & 0xC0) != 0x80) { ungetc(c, f->fp); break; }
+            sb_putc(&b, (char)c);
+        }
+    }
+    if (io_check_stream(ts, f->fp) < 0) { sb_free(&b); return V_NULL; }
+    clearerr(f->fp);
+    Value r = make_result(f, b.data ? b.data : "", b.len);
+    sb_free(&b);
+    return r;
+}
+
+Value io_readline(ThreadState *ts, Value f) {
+    if (file_check_read(ts, f, "readline") < 0) return V_NULL;
+    return read_line(ts, TF(f), -1);
+}
+
+/* Reads an optional size argument (None or -1: everything). */
+static int get_size(ThreadState *ts, const char *fname, Value *args, int nargs, Obj *kwnames, int64_t *size) {
+    if (arg_count(ts, fname, nargs - 1, kwnames, 0, 1) < 0) return -1;
+    *size = -1;
+    if (nargs == 2 && !IS_NONE(args[1]) && obj_as_index(ts, args[1], size) < 0) return -1;
+    return 0;
+}
+
+static Value file_read(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (file_check_read(ts, args[0], "read") < 0) return V_NULL;
+    int64_t size;
+    if (get_size(ts, "read", args, nargs, kwnames, &size) < 0) return V_NULL;
+    TextFile *f = TF(args[0]);
+    StrBuf b;
+    sb_init(&b);
+    if (size < 0 || f->binary) {
+        char chunk[8192];
+        for (;;) {
+            size_t want = sizeof chunk;
+            if (size >= 0 && (int64_t)want > size - b.len) want = (size_t)(size - b.len);
+            if (want == 0) break;
+            size_t n = fread(chunk, 1, want, f->fp);
+            if (n > 0) sb_putn(&b, chunk, (int64_t)n);
+            if (n < want) break;
+        }
+    } else {
+        int64_t count = 0;
+        int c;
+        while (count < size && (c = getc(f->fp)) != EOF) {
+            sb_putc(&b, (char)c);
+            count++;
+            int more = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+            while (more-- > 0) {
+                c = getc(f->fp);
+                if (c == EOF) break;
+                if ((c & 0xC0) != 0x80) { ungetc(c, f->fp); break; }
+                sb_putc(&b, (char)c);
+            }
+        }
+    }
+    if (io_check_stream(ts, f->fp) < 0) { sb_free(&b); return V_NULL; }
+    clearerr(f->fp);
+    Value r = make_result(f, b.data ? b.data : "", b.len);
+    sb_free(&b);
+    return r;
+}
+
+static Value file_readline(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (file_check_read(ts, args[0], "readline") < 0) return V_NULL;
+    int64_t size;
+    if (get_size(ts, "readline", args, nargs, kwnames, &size) < 0) return V_NULL;
+    return read_line(ts, TF(args[0]), size);
+}
+
+static Value file_readlines(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (file_check_read(ts, args[0], "readlines") < 0) return V_NULL;
+    int64_t hint;
+    if (get_size(ts, "readlines", args, nargs, kwnames, &hint) < 0) return V_NULL;
+    Obj *l = list_new(0);
+    int64_t total = 0;
+    for (;;) {
+        Value line = read_line(ts, TF(args[0]), -1);
+        if (IS_NULL(line)) { o_decref(l); return V_NULL; }
+        int64_t n = IS_STR(line) ? AS_STR(line)->len : ((Bytes *)AS_OBJ(line))->len;
+        if (n == 0) { v_decref(line); break; }
+        list_append_steal(l, line);
+        total += n;
+        if (hint > 0 && total >= hint) break;
+    }
+    return V_OBJ(l);
+}
+
+/* Writes one str/bytes value; returns the count written (chars or bytes) or -1. */
+static int64_t write_value(ThreadState *ts, TextFile *f, Value v) {
+    if (f->binary) {
+        if (!OBJ_IS(v, T_bytes)) {
+            exc_raise(ts, &T_TypeError, "a bytes-like object is required, not '%s'", obj_type_name(v));
+            return -1;
+        }
+        Bytes *b = (Bytes *)AS_OBJ(v);
+        fwrite(b->data, 1, (size_t)b->len, f->fp);
+        if (io_check_stream(ts, f->fp) < 0) return -1;
+        return b->len;
+    }
+    if (!IS_STR(v) && !obj_isinstance(v, &T_str)) {
+        exc_raise(ts, &T_TypeError, "write() argument must be str, not %s", obj_type_name(v));
+        return -1;
+    }
+    Str *s = AS_STR(v);
+    fwrite(s->data, 1, (size_t)s->len, f->fp);
+    if (io_check_stream(ts, f->fp) < 0) return -1;
+    return s->nchars;
+}
+
+static Value file_write(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (file_check_write(ts, args[0], "write") < 0) return V_NULL;
+    if (arg_count(ts, "write", nargs - 1, kwnames, 1, 1) < 0) return V_NULL;
+    int64_t n = write_value(ts, TF(args[0]), args[1]);
+    if (n < 0) return V_NULL;
+    return V_INT(n);
+}
+
+static Value file_writelines(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (file_check_write(ts, args[0], "writelines") < 0) return V_NULL;
+    if (arg_count(ts, "writelines", nargs - 1, kwnames, 1, 1) < 0) return V_NULL;
+    Value it = obj_iter(ts, args[1]);
+    if (IS_NULL(it)) return V_NULL;
+    for (;;) {
+        Value x = obj_next(ts, it);
+        if (IS_NULL(x)) break;
+        int64_t n = TF(args[0])->closed ? (exc_raise(ts, &T_ValueError, "I/O operation on closed file."), -1)
+                                        : write_value(ts, TF(args[0]), x);
+        v_decref(x);
+        if (n < 0) { v_decref(it); return V_NULL; }
+    }
+    v_decref(it);
+    if (!IS_NULL(ts->exc)) return V_NULL;
+    return V_NONE;
+}
+
+static Value file_flush(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (file_check(ts, args[0], "flush") < 0) return V_NULL;
+    if (arg_count(ts, "flush", nargs - 1, kwnames, 0, 0) < 0) return V_NULL;
+    TextFile *f = TF(args[0]);
+    if (f->writable && fflush(f->fp) != 0) {
+        int e = errno;
+        clearerr(f->fp);
+        return exc_raise_errno(ts, e, NULL);
+    }
+    return V_NONE;
+}
+
+/* Closes a file object; -1 with an exception if flushing failed. */
+static int file_do_close(ThreadState *ts, TextFile *f) {
+    if (f->closed) return 0;
+    f->closed = 1;
+    int r;
+    if (f->owned) r = fclose(f->fp);
+    else r = f->writable ? fflush(f->fp) : 0;
+    int e = errno;
+    if (!f->owned) clearerr(f->fp);
+    if (r != 0 && f->writable) {
+        exc_raise_errno(ts, e ? e : EIO, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+static Value file_close(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (!OBJ_IS(args[0], T_TextFile)) return exc_raise(ts, &T_TypeError, "close() requires a file object");
+    if (arg_count(ts, "close", nargs - 1, kwnames, 0, 0) < 0) return V_NULL;
+    if (file_do_close(ts, TF(args[0])) < 0) return V_NULL;
+    return V_NONE;
+}
+
+static Value file_fileno(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (file_check(ts, args[0], "fileno") < 0) return V_NULL;
+    if (arg_count(ts, "fileno", nargs - 1, kwnames, 0, 0) < 0) return V_NULL;
+    return V_INT(fileno(TF(args[0])->fp));
+}
+
+static Value file_isatty(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (file_check(ts, args[0], "isatty") < 0) return V_NULL;
+    if (arg_count(ts, "isatty", nargs - 1, kwnames, 0, 0) < 0) return V_NULL;
+    return V_BOOL(isatty(fileno(TF(args[0])->fp)));
+}
+
+static Value file_readable(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (file_check(ts, args[0], "readable") < 0) return V_NULL;
+    return V_BOOL(TF(args[0])->readable);
+}
+
+static Value file_writable(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (file_check(ts, args[0], "writable") < 0) return V_NULL;
+    return V_BOOL(TF(args[0])->writable);
+}
+
+static Value file_seekable(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (file_check(ts, args[0], "seekable") < 0) return V_NULL;
+    return V_BOOL(ftell(TF(args[0])->fp) >= 0);
+}
+
+static Value file_seek(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (file_check(ts, args[0], "seek") < 0) return V_NULL;
+    if (arg_count(ts, "seek", nargs - 1, kwnames, 1, 2) < 0) return V_NULL;
+    int64_t off, whence = 0;
+    if (obj_as_index(ts, args[1], &off) < 0) return V_NULL;
+    if (nargs == 3 && obj_as_index(ts, args[2], &whence) < 0) return V_NULL;
+    if (whence < 0 || whence > 2) return exc_raise(ts, &T_ValueError, "invalid whence (%d, should be 0, 1 or 2)", (int)whence);
+    TextFile *f = TF(args[0]);
+    if (fseek(f->fp, (long)off, (int)whence) != 0) return exc_raise_errno(ts, errno, NULL);
+    long pos = ftell(f->fp);
+    if (pos < 0) return exc_raise_errno(ts, errno, NULL);
+    return V_INT(pos);
+}
+
+static Value file_tell(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (file_check(ts, args[0], "tell") < 0) return V_NULL;
+    if (arg_count(ts, "tell", nargs - 1, kwnames, 0, 0) < 0) return V_NULL;
+    long pos = ftell(TF(args[0])->fp);
+    if (pos < 0) return exc_raise_errno(ts, errno, NULL);
+    return V_INT(pos);
+}
+
+static Value file_enter(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (file_check(ts, args[0], "__enter__") < 0) return V_NULL;
+    return v_new(args[0]);
+}
+
+static Value file_exit(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (!OBJ_IS(args[0], T_TextFile)) return exc_raise(ts, &T_TypeError, "__exit__() requires a file object");
+    if (file_do_close(ts, TF(args[0])) < 0) return V_NULL;
+    return V_NONE;
+}
+
+static Value file_iter(ThreadState *ts, Value self) {
+    if (file_check(ts, self, "__iter__") < 0) return V_NULL;
+    return v_new(self);
+}
+
+static Value file_next(ThreadState *ts, Value self) {
+    if (file_check_read(ts, self, "__next__") < 0) return V_NULL;
+    Value line = read_line(ts, TF(self), -1);
+    if (IS_NULL(line)) return V_NULL;
+    int64_t n = IS_STR(line) ? AS_STR(line)->len : ((Bytes *)AS_OBJ(line))->len;
+    if (n == 0) { v_decref(line); return V_NULL; }
+    return line;
+}
+
+/* f.__next__(): the next line or StopIteration. */
+static Value file_next_method(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    Value r = file_next(ts, args[0]);
+    if (IS_NULL(r) && IS_NULL(ts->exc)) {
+        Value e = exc_new(ts, &T_StopIteration, NULL, 0);
+        if (!IS_NULL(e)) exc_set(ts, e);
+    }
+    return r;
+}
+
+/* f.__iter__(): the file itself. */
+static Value file_iter_method(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    return file_iter(ts, args[0]);
+}
+
+static Value file_repr(ThreadState *ts, Value self) {
+    TextFile *f = TF(self);
+    Value nr = obj_repr(ts, f->name);
+    if (IS_NULL(nr)) return V_NULL;
+    Obj *mr = str_repr(f->mode);
+    Obj *r;
+    if (f->binary)
+        r = str_fmt("<_io.%s name=%s>", f->readable && !f->writable ? "BufferedReader"
+                                        : f->writable && !f->readable ? "BufferedWriter" : "BufferedRandom",
+                    STR_DATA(AS_OBJ(nr)));
+    else
+        r = str_fmt("<_io.TextIOWrapper name=%s mode=%s encoding='%s'>", STR_DATA(AS_OBJ(nr)), STR_DATA(mr),
+                    f->std ? "utf-8" : "UTF-8");
+    v_decref(nr);
+    o_decref(mr);
+    return V_OBJ(r);
+}
+
+static Value file_getattr(ThreadState *ts, Value self, Obj *name) {
+    TextFile *f = TF(self);
+    const char *n = STR_DATA(name);
+    if (n[0] != '_') {
+        if (strcmp(n, "name") == 0) return v_new(f->name);
+        if (strcmp(n, "mode") == 0) { o_incref(f->mode); return V_OBJ(f->mode); }
+        if (strcmp(n, "closed") == 0) return V_BOOL(f->closed);
+        if (strcmp(n, "encoding") == 0 && !f->binary) return V_OBJ(str_intern(f->std ? "utf-8" : "UTF-8"));
+    }
+    return obj_generic_getattr(ts, self, name);
+}
+
+static const MethodDef file_methods[] = {
+    { "read", file_read, 0 },
+    { "readline", file_readline, 0 },
+    { "readlines", file_readlines, 0 },
+    { "write", file_write, 0 },
+    { "writelines", file_writelines, 0 },
+    { "flush", file_flush, 0 },
+    { "close", file_close, 0 },
+    { "fileno", file_fileno, 0 },
+    { "isatty", file_isatty, 0 },
+    { "readable", file_readable, 0 },
+    { "writable", file_writable, 0 },
+    { "seekable", file_seekable, 0 },
+    { "seek", file_seek, 0 },
+    { "tell", file_tell, 0 },
+    { "__enter__", file_enter, 0 },
+    { "__exit__", file_exit, 0 },
+    { "__iter__", file_iter_method, 0 },
+    { "__next__", file_next_method, 0 },
+    { NULL, NULL, 0 },
+};
+
+Type T_TextFile = {
+    .name = "TextIOWrapper", .basicsize = sizeof(TextFile), .methods = file_methods,
+    .dealloc = file_dealloc, .repr = file_repr, .getattr = file_getattr,
+    .iter = file_iter, .next = file_next,
+};
+
+/* Allocates a file object over fp (steals nothing; name incref'd). */
+static Obj *file_new(FILE *fp, Value name, const char *mode, bool owned) {
+    type_ready(&T_TextFile);
+    TextFile *f = (TextFile *)obj_alloc(&T_TextFile, sizeof(TextFile));
+    f->fp = fp;
+    f->name = v_new(name);
+    f->mode = str_from_cstr(mode);
+    f->readable = strchr(mode, 'r') != NULL || strchr(mode, '+') != NULL;
+    f->writable = strchr(mode, 'w') || strchr(mode, 'a') || strchr(mode, 'x') || strchr(mode, '+');
+    f->binary = strchr(mode, 'b') != NULL;
+    f->owned = owned;
+    return &f->hdr;
+}
+
+Obj *io_file_from_stream(FILE *fp, const char *name, const char *mode) {
+    Obj *n = str_from_cstr(name);
+    Obj *f = file_new(fp, V_OBJ(n), mode, false);
+    o_decref(n);
+    ((TextFile *)f)->std = 1;
+    return f;
+}
+
+void io_flush_std(ThreadState *ts) {
+    fflush(stdout);
+    fflush(stderr);
+}
+
+Value io_open(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    static const char *const names[] = { "file", "mode", "buffering", "encoding", "errors", "newline",
+                                         "closefd", NULL };
+    Value a[7];
+    if (bi_parse_args(ts, "open", args, nargs, kwnames, names, 7, 1, a) < 0) return V_NULL;
+    Value file = a[0];
+    const char *mode = "r";
+    if (!IS_NULL(a[1])) {
+        if (!IS_STR(a[1]))
+            return exc_raise(ts, &T_TypeError, "open() argument 'mode' must be str, not %s", obj_type_name(a[1]));
+        mode = STR_DATA(AS_OBJ(a[1]));
+    }
+    /* Validate the mode as CPython does. */
+    int nr = 0, nw = 0, na = 0, nx = 0, nb = 0, nt = 0, np = 0;
+    bool bad = !IS_NULL(a[1]) && (int64_t)strlen(mode) != AS_STR(a[1])->len;
+    for (const char *p = mode; *p; p++) {
+        switch (*p) {
+        case 'r': nr++; break;
+        case 'w': nw++; break;
+        case 'a': na++; break;
+        case 'x': nx++; break;
+        case 'b': nb++; break;
+        case 't': nt++; break;
+        case '+': np++; break;
+        default: bad = true;
+        }
+    }
+    if (bad || nr > 1 || nw > 1 || na > 1 || nx > 1 || nb > 1 || nt > 1 || np > 1)
+        return exc_raise(ts, &T_ValueError, "invalid mode: '%s'", mode);
+    if (nb && nt) return exc_raise(ts, &T_ValueError, "can't have text and binary mode at once");
+    if (nr + nw + na + nx != 1)
+        return exc_raise(ts, &T_ValueError, "must have exactly one of create/read/write/append mode");
+    if (nb && !IS_NULL(a[3]) && !IS_NONE(a[3]))
+        return exc_raise(ts, &T_ValueError, "binary mode doesn't take an encoding argument");
+    if (!IS_NULL(a[3]) && !IS_NONE(a[3]) && !IS_STR(a[3]))
+        return exc_raise(ts, &T_TypeError, "open() argument 'encoding' must be str or None, not %s",
+                         obj_type_name(a[3]));
+    char cmode[8];
+    int k = 0;
+    cmode[k++] = nr ? 'r' : na ? 'a' : 'w';
+    if (np) cmode[k++] = '+';
+    if (nx) cmode[k++] = 'x';
+    cmode[k++] = 'e';  /* O_CLOEXEC */
+    cmode[k] = 0;
+    /* The mode attribute as CPython reports it. */
+    char amode[8];
+    k = 0;
+    amode[k++] = nr ? 'r' : nw ? 'w' : na ? 'a' : 'x';
+    if (nb) amode[k++] = 'b';
+    if (np) amode[k++] = '+';
+    amode[k] = 0;
+    FILE *fp;
+    bool owned = true;
+    if (IS_STR(file)) {
+        const char *path = STR_DATA(AS_OBJ(file));
+        if ((int64_t)strlen(path) != AS_STR(file)->len)
+            return exc_raise(ts, &T_ValueError, "embedded null byte");
+        fp = fopen(path, cmode);
+        if (!fp) return exc_raise_errno(ts, errno, path);
+        struct stat st;
+        if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+            fclose(fp);
+            return exc_raise_errno(ts, EISDIR, path);
+        }
+    } else if (IS_INTLIKE(file)) {
+        if (!IS_NULL(a[6])) {
+            int t = obj_truthy(ts, a[6]);
+            if (t < 0) return V_NULL;
+            owned = t;
+        }
+        int fd = (int)AS_INT(file);
+        if (fd < 0) return exc_raise(ts, &T_ValueError, "negative file descriptor");
+        cmode[strlen(cmode) - 1] = 0;  /* no 'e' for fdopen */
+        if (nx) cmode[strlen(cmode) - 1] = 0;
+        fp = fdopen(owned ? fd : dup(fd), cmode);
+        if (!fp) return exc_raise_errno(ts, errno, NULL);
+        owned = true;
+    } else {
+        return exc_raise(ts, &T_TypeError, "expected str, bytes or os.PathLike object, not %s", obj_type_name(file));
+    }
+    const char *shown = nb ? amode : mode;
+    return V_OBJ(file_new(fp, file, shown, owned));
+}

@@ -1,0 +1,8 @@
+/* modules.c — the table of native modules the import system consults. */
+#include "builtins.h"
+#include "../vm/module.h"
+
+const NativeModule *const native_modules[] = {
+    &sys_module_def, &time_module_def, &math_module_def, &random_module_def,
+    &os_module_def, &os_path_module_def, &gcmod_module_def, NULL,
+};

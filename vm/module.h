@@ -1,0 +1,30 @@
+/* module.h — module objects, native modules and the import system. */
+#ifndef TINY_MODULE_H
+#define TINY_MODULE_H
+
+#include "object.h"
+
+/* A native module: its functions and an init hook that adds constants and types. */
+typedef struct NativeModule {
+    const char *name;
+    const MethodDef *functions;          /* may be NULL */
+    int (*init)(ThreadState *ts, Obj *module); /* may be NULL; -1 on error */
+} NativeModule;
+
+/* The native modules, NULL-terminated (stdlib/modules.c). */
+extern const NativeModule *const native_modules[];
+
+/* A new module with __name__ set. */
+Obj *module_new(Obj *name);
+/* The module's namespace dict. */
+#define MODULE_DICT(m) (((Module *)(m))->dict)
+/* Imports a module by (dotted) name: sys.modules, native modules, embedded tiny-source
+ * modules, then NAME.tiny on sys.path. Returns the module (new reference). */
+Value module_import(ThreadState *ts, Obj *name);
+/* Sets module attribute name = v (incref'd). */
+void module_add(Obj *module, const char *name, Value v);
+/* Registers the source of a module written in tiny and embedded in the binary. */
+typedef struct EmbeddedModule { const char *name; const char *source; } EmbeddedModule;
+extern const EmbeddedModule embedded_modules[];  /* { NULL, NULL } terminated */
+
+#endif

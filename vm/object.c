@@ -1,0 +1,721 @@
+/* object.c — allocation, type checks and the generic object protocol (obj_*).
+ * Tagged values (None, bool, int, float) are handled inline; everything else is
+ * dispatched through the type's slots. Heap types (classes) get their dunder
+ * methods dispatched by the slot functions of vm/class.c; binary and unary
+ * operators on instances are resolved here, where both operands are known. */
+#include "object.h"
+#include "state.h"
+#include "str.h"
+#include "containers.h"
+#include "num.h"
+#include "exc.h"
+#include "func.h"
+#include "gc.h"
+#include <stdlib.h>
+#include <string.h>
+#include <inttypes.h>
+
+/* ---- allocation ---- */
+
+Obj *obj_alloc(Type *type, size_t size) {
+    Obj *o = calloc(1, size);
+    if (!o) { fputs("tiny: out of memory\n", stderr); abort(); }
+    o->refcnt = 1;
+    o->type = type;
+    if (type->flags & TF_HEAPTYPE) o_incref(&type->hdr);
+    if (type->flags & TF_GC) gc_track(o);
+    the_interp.live_objects++;
+    return o;
+}
+
+void obj_free(Obj *o) {
+    Type *t = o->type;
+    if (t->flags & TF_GC) gc_untrack(o);
+    if (t->dealloc) t->dealloc(o);
+    the_interp.live_objects--;
+    free(o);
+    if (t->flags & TF_HEAPTYPE) o_decref(&t->hdr);
+}
+
+void obj_immortalize(Obj *o) {
+    if (o->refcnt < IMMORTAL_REFCNT / 2) {
+        o->refcnt = IMMORTAL_REFCNT;
+        the_interp.live_objects--;
+    }
+}
+
+/* ---- types ---- */
+
+Type *obj_type(Value v) {
+    switch (v.tag) {
+    case VT_NONE: return &T_NoneType;
+    case VT_BOOL: return &T_bool;
+    case VT_INT: return &T_int;
+    case VT_FLOAT: return &T_float;
+    case VT_OBJ: return v.as.o->type;
+    default: return &T_NoneType;
+    }
+}
+
+bool type_is_subtype(Type *a, Type *b) {
+    for (; a; a = a->base)
+        if (a == b) return true;
+    return false;
+}
+
+bool obj_isinstance(Value v, Type *t) { return type_is_subtype(obj_type(v), t); }
+
+Value type_lookup(Type *t, Obj *name) {
+    uintptr_t h = (((uintptr_t)t >> 4) ^ ((uintptr_t)name >> 3)) & (TYPE_CACHE_SIZE - 1);
+    TypeCacheEntry *e = &the_interp.type_cache[h];
+    bool cacheable = ((Str *)name)->interned;
+    if (cacheable && e->type == t && e->name == name && e->epoch == the_interp.type_epoch) return e->value;
+    Value r = V_NULL;
+    for (Type *b = t; b; b = b->base) {
+        if (b->dict) {
+            Value v = dict_get_str(b->dict, name);
+            if (!IS_NULL(v)) { r = v; break; }
+        }
+    }
+    if (cacheable) {
+        e->type = t;
+        e->name = name;
+        e->epoch = the_interp.type_epoch;
+        e->value = r;
+    }
+    return r;
+}
+
+void type_modified(void) { the_interp.type_epoch++; }
+
+const char *type_name(Type *t) { return t->name; }
+const char *obj_type_name(Value v) { return obj_type(v)->name; }
+
+#define INHERIT(slot) if (!t->slot) t->slot = b->slot
+
+void type_ready(Type *t) {
+    if (t->dict) return;  /* already ready */
+    t->hdr.type = &T_type;
+    t->hdr.refcnt = IMMORTAL_REFCNT;
+    if (!t->base && t != &T_object) t->base = &T_object;
+    Type *b = t->base;
+    if (b) {
+        type_ready(b);
+        INHERIT(new_); INHERIT(dealloc); INHERIT(traverse); INHERIT(clear);
+        INHERIT(repr); INHERIT(str); INHERIT(hash); INHERIT(richcmp);
+        INHERIT(getattr); INHERIT(setattr); INHERIT(call); INHERIT(iter); INHERIT(next);
+        INHERIT(len); INHERIT(getitem); INHERIT(setitem); INHERIT(contains);
+        INHERIT(truthy); INHERIT(binop); INHERIT(unop);
+        if (!t->basicsize) t->basicsize = b->basicsize;
+        t->flags |= b->flags & (TF_GC | TF_HAS_DICT | TF_EXCEPTION);
+    }
+    if (!t->name_obj) t->name_obj = str_intern(t->name);
+    if (!t->dict) {
+        t->dict = dict_new();
+        obj_immortalize(t->dict);
+    }
+    for (const MethodDef *m = t->methods; m && m->name; m++) {
+        CFunc *f = (CFunc *)obj_alloc(&T_builtin, sizeof(CFunc));
+        f->def = m;
+        f->owner = t;
+        Value fv = V_OBJ(f);
+        if (m->flags & (METH_CLASS | METH_STATIC)) {
+            Wrapper *w = (Wrapper *)obj_alloc((m->flags & METH_CLASS) ? &T_classmethod : &T_staticmethod,
+                                              sizeof(Wrapper));
+            w->func = fv;
+            fv = V_OBJ(w);
+        }
+        obj_immortalize(&f->hdr);
+        if (fv.as.o != &f->hdr) obj_immortalize(fv.as.o);
+        dict_set_str(t->dict, str_intern(m->name), fv);
+    }
+}
+
+/* ---- repr / str / hash ---- */
+
+static Value default_repr(ThreadState *ts, Value v) {
+    Type *t = obj_type(v);
+    if (t->module && !str_eq_cstr(t->module, "builtins"))
+        return V_OBJ(str_fmt("<%s.%s object at %p>", STR_DATA(t->module),
+                             STR_DATA(t->qualname ? t->qualname : t->name_obj), (void *)AS_OBJ(v)));
+    return V_OBJ(str_fmt("<%s object at %p>", t->name, (void *)AS_OBJ(v)));
+}
+
+static Value check_str_result(ThreadState *ts, Value r, const char *what) {
+    if (IS_NULL(r) || IS_STR(r)) return r;
+    exc_raise(ts, &T_TypeError, "%s returned non-string (type %s)", what, obj_type_name(r));
+    v_decref(r);
+    return V_NULL;
+}
+
+Value obj_repr(ThreadState *ts, Value v) {
+    char buf[40];
+    switch (v.tag) {
+    case VT_NONE: return V_OBJ(str_intern("None"));
+    case VT_BOOL: return V_OBJ(str_intern(AS_BOOL(v) ? "True" : "False"));
+    case VT_INT: {
+        int n = snprintf(buf, sizeof buf, "%" PRId64, AS_INT(v));
+        return V_OBJ(str_new(buf, n));
+    }
+    case VT_FLOAT: return V_OBJ(float_repr(AS_FLOAT(v)));
+    case VT_OBJ: {
+        Type *t = AS_OBJ(v)->type;
+        if (t->repr) return check_str_result(ts, t->repr(ts, v), "__repr__");
+        return default_repr(ts, v);
+    }
+    default: return V_OBJ(str_intern("<NULL>"));
+    }
+}
+
+Value obj_str(ThreadState *ts, Value v) {
+    if (v.tag == VT_OBJ) {
+        Type *t = AS_OBJ(v)->type;
+        if (t == &T_str) return v_new(v);
+        if (t->str) return check_str_result(ts, t->str(ts, v), "__str__");
+    }
+    return obj_repr(ts, v);
+}
+
+int64_t obj_hash(ThreadState *ts, Value v) {
+    switch (v.tag) {
+    case VT_NONE: return 0x5f3759df;
+    case VT_BOOL: case VT_INT: return int_hash(AS_INT(v));
+    case VT_FLOAT: return float_hash(AS_FLOAT(v));
+    case VT_OBJ: {
+        Obj *o = AS_OBJ(v);
+        if (o->type == &T_str) return str_hash(o);
+        if (o->type->hash) return o->type->hash(ts, v);
+        int64_t h = (int64_t)((uintptr_t)o >> 4);
+        return h == -1 ? -2 : h;
+    }
+    default: return 0;
+    }
+}
+
+/* ---- comparison ---- */
+
+static const char *const cmp_sym[] = { "<", "<=", "==", "!=", ">", ">=" };
+static const int cmp_swap[] = { CMP_GT, CMP_GE, CMP_EQ, CMP_NE, CMP_LT, CMP_LE };
+
+static bool is_number(Value v) { return v.tag == VT_INT || v.tag == VT_BOOL || v.tag == VT_FLOAT; }
+
+Value obj_richcmp(ThreadState *ts, Value a, Value b, int op) {
+    if (is_number(a) && is_number(b)) return num_richcmp(ts, a, b, op);
+    Type *ta = obj_type(a), *tb = obj_type(b);
+    bool swapped_first = ta != tb && type_is_subtype(tb, ta) && tb->richcmp && (tb->flags & TF_HEAPTYPE);
+    Value r;
+    if (swapped_first) {
+        r = tb->richcmp(ts, b, a, cmp_swap[op]);
+        if (IS_NULL(r) || !IS_NOTIMPL(r)) return r;
+    }
+    if (ta->richcmp) {
+        r = ta->richcmp(ts, a, b, op);
+        if (IS_NULL(r) || !IS_NOTIMPL(r)) return r;
+    }
+    if (!swapped_first && tb->richcmp) {
+        r = tb->richcmp(ts, b, a, cmp_swap[op]);
+        if (IS_NULL(r) || !IS_NOTIMPL(r)) return r;
+    }
+    bool same = a.tag == b.tag && a.as.i == b.as.i;
+    if (op == CMP_EQ) return V_BOOL(same);
+    if (op == CMP_NE) return V_BOOL(!same);
+    return exc_raise(ts, &T_TypeError, "'%s' not supported between instances of '%s' and '%s'",
+                     cmp_sym[op], ta->name, tb->name);
+}
+
+int obj_cmp(ThreadState *ts, Value a, Value b, int op) {
+    if (a.tag == VT_INT && b.tag == VT_INT) {
+        int64_t x = AS_INT(a), y = AS_INT(b);
+        switch (op) {
+        case CMP_LT: return x < y;
+        case CMP_LE: return x <= y;
+        case CMP_EQ: return x == y;
+        case CMP_NE: return x != y;
+        case CMP_GT: return x > y;
+        default: return x >= y;
+        }
+    }
+    if (op == CMP_EQ) return obj_eq(ts, a, b);
+    if (IS_STR(a) && IS_STR(b) && (op == CMP_LT || op == CMP_GT)) {
+        Str *x = AS_STR(a), *y = AS_STR(b);
+        int64_t n = x->len < y->len ? x->len : y->len;
+        int c = memcmp(x->data, y->data, (size_t)n);
+        if (c == 0) c = (x->len > y->len) - (x->len < y->len);
+        return op == CMP_LT ? c < 0 : c > 0;
+    }
+    Value r = obj_richcmp(ts, a, b, op);
+    if (IS_NULL(r)) return -1;
+    if (r.tag == VT_BOOL) return AS_BOOL(r);
+    int t = obj_truthy(ts, r);
+    v_decref(r);
+    return t;
+}
+
+int obj_eq(ThreadState *ts, Value a, Value b) {
+    if (a.tag == b.tag) {
+        switch (a.tag) {
+        case VT_NONE: return 1;
+        case VT_BOOL: case VT_INT: return a.as.i == b.as.i;
+        case VT_FLOAT: return a.as.f == b.as.f;
+        case VT_OBJ:
+            if (a.as.o == b.as.o) return 1;
+            if (a.as.o->type == &T_str && b.as.o->type == &T_str) return str_eq(a.as.o, b.as.o);
+            break;
+        default: break;
+        }
+    }
+    Value r = obj_richcmp(ts, a, b, CMP_EQ);
+    if (IS_NULL(r)) return -1;
+    if (r.tag == VT_BOOL) return AS_BOOL(r);
+    int t = obj_truthy(ts, r);
+    v_decref(r);
+    return t;
+}
+
+int obj_truthy(ThreadState *ts, Value v) {
+    switch (v.tag) {
+    case VT_NONE: return 0;
+    case VT_BOOL: case VT_INT: return v.as.i != 0;
+    case VT_FLOAT: return v.as.f != 0.0;
+    case VT_OBJ: {
+        Type *t = v.as.o->type;
+        if (t->truthy) return t->truthy(ts, v);
+        if (t->len) {
+            int64_t n = t->len(ts, v);
+            return n < 0 ? -1 : n > 0;
+        }
+        return 1;
+    }
+    default: return 0;
+    }
+}
+
+/* ---- attributes ---- */
+
+static Value attr_error(ThreadState *ts, Value v, Obj *name) {
+    if (IS_TYPE(v))
+        return exc_raise(ts, &T_AttributeError, "type object '%s' has no attribute '%s'",
+                         AS_TYPE(v)->name, STR_DATA(name));
+    return exc_raise(ts, &T_AttributeError, "'%s' object has no attribute '%s'",
+                     obj_type_name(v), STR_DATA(name));
+}
+
+/* The instance dict of v, or NULL; create makes it on demand. */
+static Obj *instance_dict(Value v, bool create) {
+    if (v.tag != VT_OBJ || !(v.as.o->type->flags & TF_HAS_DICT)) return NULL;
+    Instance *in = (Instance *)v.as.o;
+    if (!in->dict && create) in->dict = dict_new();
+    return in->dict;
+}
+
+/* Binds an attribute found on a type to an instance (descriptors). */
+static Value bind_attr(ThreadState *ts, Value attr, Value self, Type *t) {
+    if (attr.tag == VT_OBJ) {
+        Type *at = attr.as.o->type;
+        if (at == &T_function) return V_OBJ(method_new(attr, self));
+        if (at == &T_builtin && IS_NULL(((CFunc *)attr.as.o)->self)) return V_OBJ(method_new(attr, self));
+        if (at == &T_staticmethod) return v_new(((Wrapper *)attr.as.o)->func);
+        if (at == &T_classmethod) return V_OBJ(method_new(((Wrapper *)attr.as.o)->func, V_OBJ(t)));
+        if (at == &T_property) {
+            Property *p = (Property *)attr.as.o;
+            if (IS_NULL(p->fget) || IS_NONE(p->fget))
+                return exc_raise(ts, &T_AttributeError, "property object has no getter");
+            return obj_call1(ts, p->fget, self);
+        }
+    }
+    return v_new(attr);
+}
+
+Value obj_generic_getattr(ThreadState *ts, Value v, Obj *name) {
+    Type *t = obj_type(v);
+    Value attr = type_lookup(t, name);
+    if (!IS_NULL(attr) && OBJ_IS(attr, T_property)) return bind_attr(ts, attr, v, t);
+    Obj *d = instance_dict(v, false);
+    if (d) {
+        Value r = dict_get_str(d, name);
+        if (!IS_NULL(r)) return v_new(r);
+    }
+    if (!IS_NULL(attr)) return bind_attr(ts, attr, v, t);
+    if (name == NAME(__class__)) return v_new(V_OBJ(t));
+    if (name == NAME(__dict__) && v.tag == VT_OBJ && (t->flags & TF_HAS_DICT))
+        return v_new(V_OBJ(instance_dict(v, true)));
+    return attr_error(ts, v, name);
+}
+
+int obj_generic_setattr(ThreadState *ts, Value v, Obj *name, Value val) {
+    Type *t = obj_type(v);
+    Value attr = type_lookup(t, name);
+    if (!IS_NULL(attr) && OBJ_IS(attr, T_property)) {
+        Property *p = (Property *)attr.as.o;
+        Value fn = IS_NULL(val) ? p->fdel : p->fset;
+        if (IS_NULL(fn) || IS_NONE(fn)) {
+            exc_raise(ts, &T_AttributeError, "property '%s' of '%s' object has no %s", STR_DATA(name),
+                      t->name, IS_NULL(val) ? "deleter" : "setter");
+            return -1;
+        }
+        Value r = IS_NULL(val) ? obj_call1(ts, fn, v) : obj_call2(ts, fn, v, val);
+        if (IS_NULL(r)) return -1;
+        v_decref(r);
+        return 0;
+    }
+    Obj *d = instance_dict(v, true);
+    if (!d) {
+        if (IS_NULL(attr))
+            exc_raise(ts, &T_AttributeError, "'%s' object has no attribute '%s'", t->name, STR_DATA(name));
+        else
+            exc_raise(ts, &T_AttributeError, "'%s' object attribute '%s' is read-only", t->name, STR_DATA(name));
+        return -1;
+    }
+    if (IS_NULL(val)) {
+        int r = dict_del(ts, d, V_OBJ(name));
+        if (r == 0) { attr_error(ts, v, name); return -1; }
+        return r < 0 ? -1 : 0;
+    }
+    dict_set_str(d, name, val);
+    return 0;
+}
+
+Value obj_getattr(ThreadState *ts, Value v, Obj *name) {
+    Type *t = obj_type(v);
+    if (t->getattr) return t->getattr(ts, v, name);
+    return obj_generic_getattr(ts, v, name);
+}
+
+Value obj_getattr_opt(ThreadState *ts, Value v, Obj *name) {
+    Value r = obj_getattr(ts, v, name);
+    if (IS_NULL(r) && exc_matches(ts, &T_AttributeError)) exc_clear(ts);
+    return r;
+}
+
+int obj_setattr(ThreadState *ts, Value v, Obj *name, Value val) {
+    Type *t = obj_type(v);
+    if (t->setattr) return t->setattr(ts, v, name, val);
+    return obj_generic_setattr(ts, v, name, val);
+}
+
+int obj_get_method(ThreadState *ts, Value v, Obj *name, Value *meth) {
+    Type *t = obj_type(v);
+    if (!t->getattr || (t->flags & TF_HEAPTYPE)) {
+        Value attr = type_lookup(t, name);
+        if (attr.tag == VT_OBJ && (attr.as.o->type == &T_function ||
+            (attr.as.o->type == &T_builtin && IS_NULL(((CFunc *)attr.as.o)->self)))) {
+            Obj *d = instance_dict(v, false);
+            if (!d || IS_NULL(dict_get_str(d, name))) {
+                *meth = v_new(attr);
+                return 1;
+            }
+        }
+    }
+    *meth = obj_getattr(ts, v, name);
+    return IS_NULL(*meth) ? -1 : 0;
+}
+
+/* ---- calls ---- */
+
+Value obj_call(ThreadState *ts, Value f, Value *args, int nargs, Obj *kwnames) {
+    Type *t = obj_type(f);
+    if (t->call) return t->call(ts, f, args, nargs, kwnames);
+    return exc_raise(ts, &T_TypeError, "'%s' object is not callable", t->name);
+}
+
+Value obj_call_method(ThreadState *ts, Value v, Obj *name, Value *args, int nargs) {
+    Value meth;
+    int r = obj_get_method(ts, v, name, &meth);
+    if (r < 0) return V_NULL;
+    Value res;
+    if (r == 1) {
+        Value buf[8];
+        Value *a = nargs + 1 <= 8 ? buf : malloc(sizeof(Value) * (size_t)(nargs + 1));
+        a[0] = v;
+        for (int i = 0; i < nargs; i++) a[i + 1] = args[i];
+        res = obj_call(ts, meth, a, nargs + 1, NULL);
+        if (a != buf) free(a);
+    } else {
+        res = obj_call(ts, meth, args, nargs, NULL);
+    }
+    v_decref(meth);
+    return res;
+}
+
+Value obj_call0(ThreadState *ts, Value f) { return obj_call(ts, f, NULL, 0, NULL); }
+Value obj_call1(ThreadState *ts, Value f, Value a) { return obj_call(ts, f, &a, 1, NULL); }
+Value obj_call2(ThreadState *ts, Value f, Value a, Value b) {
+    Value args[2] = { a, b };
+    return obj_call(ts, f, args, 2, NULL);
+}
+Value obj_call3(ThreadState *ts, Value f, Value a, Value b, Value c) {
+    Value args[3] = { a, b, c };
+    return obj_call(ts, f, args, 3, NULL);
+}
+
+/* ---- iteration, length, items ---- */
+
+Value obj_iter(ThreadState *ts, Value v) {
+    Type *t = obj_type(v);
+    if (t->iter) return t->iter(ts, v);
+    if (t->getitem && t != &T_dict) {
+        SeqIter *it = (SeqIter *)obj_alloc(&T_seq_iterator, sizeof(SeqIter));
+        it->seq = v_new(v);
+        it->index = 0;
+        return V_OBJ(it);
+    }
+    return exc_raise(ts, &T_TypeError, "'%s' object is not iterable", t->name);
+}
+
+Value obj_next(ThreadState *ts, Value it) {
+    Type *t = obj_type(it);
+    if (t->next) return t->next(ts, it);
+    return exc_raise(ts, &T_TypeError, "'%s' object is not an iterator", t->name);
+}
+
+int64_t obj_len(ThreadState *ts, Value v) {
+    Type *t = obj_type(v);
+    if (t->len) return t->len(ts, v);
+    exc_raise(ts, &T_TypeError, "object of type '%s' has no len()", t->name);
+    return -1;
+}
+
+Value obj_getitem(ThreadState *ts, Value v, Value key) {
+    Type *t = obj_type(v);
+    if (t->getitem) return t->getitem(ts, v, key);
+    if (t == &T_type) return exc_raise(ts, &T_TypeError, "type '%s' is not subscriptable", AS_TYPE(v)->name);
+    return exc_raise(ts, &T_TypeError, "'%s' object is not subscriptable", t->name);
+}
+
+int obj_setitem(ThreadState *ts, Value v, Value key, Value val) {
+    Type *t = obj_type(v);
+    if (t->setitem) return t->setitem(ts, v, key, val);
+    if (IS_NULL(val))
+        exc_raise(ts, &T_TypeError, "'%s' object doesn't support item deletion", t->name);
+    else
+        exc_raise(ts, &T_TypeError, "'%s' object does not support item assignment", t->name);
+    return -1;
+}
+
+int obj_contains(ThreadState *ts, Value container, Value item) {
+    Type *t = obj_type(container);
+    if (t->contains) return t->contains(ts, container, item);
+    if (!t->iter && !t->getitem) {
+        exc_raise(ts, &T_TypeError, "argument of type '%s' is not iterable", t->name);
+        return -1;
+    }
+    Value it = obj_iter(ts, container);
+    if (IS_NULL(it)) return -1;
+    int found = 0;
+    for (;;) {
+        Value x = obj_next(ts, it);
+        if (IS_NULL(x)) { if (ts->exc.tag != VT_NULL) found = -1; break; }
+        int eq = obj_eq(ts, x, item);
+        v_decref(x);
+        if (eq != 0) { found = eq; break; }
+    }
+    v_decref(it);
+    return found;
+}
+
+/* ---- operators ---- */
+
+static const char *const binop_sym[] = { "+", "-", "*", "/", "//", "%", "**", "<<", ">>", "&", "|", "^", "@" };
+static const int binop_name[] = { NM___add__, NM___sub__, NM___mul__, NM___truediv__, NM___floordiv__,
+    NM___mod__, NM___pow__, NM___lshift__, NM___rshift__, NM___and__, NM___or__, NM___xor__, NM___matmul__ };
+static const int binop_rname[] = { NM___radd__, NM___rsub__, NM___rmul__, NM___rtruediv__, NM___rfloordiv__,
+    NM___rmod__, NM___rpow__, NM___rlshift__, NM___rrshift__, NM___rand__, NM___ror__, NM___rxor__, NM___rmatmul__ };
+static const int binop_iname[] = { NM___iadd__, NM___isub__, NM___imul__, NM___itruediv__, NM___ifloordiv__,
+    NM___imod__, NM___ipow__, NM___ilshift__, NM___irshift__, NM___iand__, NM___ior__, NM___ixor__, NM___imatmul__ };
+
+/* Calls dunder `name` on self's type with one argument, or returns NotImplemented if absent. */
+static Value call_dunder1(ThreadState *ts, Value self, Obj *name, Value arg) {
+    Value f = type_lookup(obj_type(self), name);
+    if (IS_NULL(f) || IS_NONE(f)) return V_NOTIMPL;
+    Value args[2] = { self, arg };
+    if (OBJ_IS(f, T_function) || OBJ_IS(f, T_builtin)) return obj_call(ts, f, args, 2, NULL);
+    Value bound = bind_attr(ts, f, self, obj_type(self));
+    if (IS_NULL(bound)) return V_NULL;
+    Value r = obj_call1(ts, bound, arg);
+    v_decref(bound);
+    return r;
+}
+
+Value obj_binop(ThreadState *ts, Value a, Value b, int op) {
+    bool inplace = op & BINOP_INPLACE;
+    op &= ~BINOP_INPLACE;
+    if (is_number(a) && is_number(b)) return num_binop(ts, a, b, op);
+    Type *ta = obj_type(a), *tb = obj_type(b);
+    Value r;
+    if (inplace) {
+        if (ta->flags & TF_HEAPTYPE) {
+            r = call_dunder1(ts, a, wk_names[binop_iname[op]], b);
+            if (IS_NULL(r) || !IS_NOTIMPL(r)) return r;
+        } else if (ta->binop) {
+            r = ta->binop(ts, a, b, op | BINOP_INPLACE);
+            if (IS_NULL(r) || !IS_NOTIMPL(r)) return r;
+        }
+    }
+    bool rfirst = ta != tb && (tb->flags & TF_HEAPTYPE) && type_is_subtype(tb, ta);
+    if (rfirst) {
+        r = call_dunder1(ts, b, wk_names[binop_rname[op]], a);
+        if (IS_NULL(r) || !IS_NOTIMPL(r)) return r;
+    }
+    if (ta->flags & TF_HEAPTYPE) {
+        r = call_dunder1(ts, a, wk_names[binop_name[op]], b);
+        if (IS_NULL(r) || !IS_NOTIMPL(r)) return r;
+    }
+    if (ta->binop) {
+        r = ta->binop(ts, a, b, op);
+        if (IS_NULL(r) || !IS_NOTIMPL(r)) return r;
+    }
+    if (tb != ta && !rfirst) {
+        if (tb->flags & TF_HEAPTYPE) {
+            r = call_dunder1(ts, b, wk_names[binop_rname[op]], a);
+            if (IS_NULL(r) || !IS_NOTIMPL(r)) return r;
+        }
+        if (tb->binop) {
+            r = tb->binop(ts, a, b, op);
+            if (IS_NULL(r) || !IS_NOTIMPL(r)) return r;
+        }
+    }
+    if (op == BINOP_ADD && ta == &T_str)
+        return exc_raise(ts, &T_TypeError, "can only concatenate str (not \"%s\") to str", tb->name);
+    if (op == BINOP_ADD && ta == &T_list && !inplace)
+        return exc_raise(ts, &T_TypeError, "can only concatenate list (not \"%s\") to list", tb->name);
+    if (op == BINOP_ADD && ta == &T_tuple)
+        return exc_raise(ts, &T_TypeError, "can only concatenate tuple (not \"%s\") to tuple", tb->name);
+    if (op == BINOP_POW)
+        return exc_raise(ts, &T_TypeError, "unsupported operand type(s) for ** or pow(): '%s' and '%s'",
+                         ta->name, tb->name);
+    return exc_raise(ts, &T_TypeError, "unsupported operand type(s) for %s%s: '%s' and '%s'",
+                     binop_sym[op], inplace ? "=" : "", ta->name, tb->name);
+}
+
+Value obj_unop(ThreadState *ts, Value a, int op) {
+    static const char *const sym[] = { "unary -", "unary +", "unary ~" };
+    static const int names[] = { NM___neg__, NM___pos__, NM___invert__ };
+    Type *t = obj_type(a);
+    if (t->flags & TF_HEAPTYPE) {
+        Value f = type_lookup(t, wk_names[names[op]]);
+        if (!IS_NULL(f)) return obj_call1(ts, f, a);
+    }
+    if (t->unop) {
+        Value r = t->unop(ts, a, op);
+        if (IS_NULL(r) || !IS_NOTIMPL(r)) return r;
+    }
+    return exc_raise(ts, &T_TypeError, "bad operand type for %s: '%s'", sym[op], t->name);
+}
+
+/* ---- conversions ---- */
+
+Value obj_to_list(ThreadState *ts, Value iterable) {
+    Obj *l = list_new(0);
+    if (list_extend(ts, l, iterable) < 0) { o_decref(l); return V_NULL; }
+    return V_OBJ(l);
+}
+
+Value obj_to_tuple(ThreadState *ts, Value iterable) {
+    if (IS_TUPLE(iterable)) return v_new(iterable);
+    if (IS_LIST(iterable)) {
+        List *l = AS_LIST(iterable);
+        return V_OBJ(tuple_from_array(l->items, l->len));
+    }
+    Value l = obj_to_list(ts, iterable);
+    if (IS_NULL(l)) return V_NULL;
+    Value t = V_OBJ(tuple_from_array(AS_LIST(l)->items, AS_LIST(l)->len));
+    v_decref(l);
+    return t;
+}
+
+int obj_as_index(ThreadState *ts, Value v, int64_t *out) {
+    if (IS_INTLIKE(v)) { *out = AS_INT(v); return 0; }
+    Type *t = obj_type(v);
+    if (t->flags & TF_HEAPTYPE) {
+        Value f = type_lookup(t, NAME(__index__));
+        if (!IS_NULL(f)) {
+            Value r = obj_call1(ts, f, v);
+            if (IS_NULL(r)) return -1;
+            if (!IS_INTLIKE(r)) {
+                exc_raise(ts, &T_TypeError, "__index__ returned non-int (type %s)", obj_type_name(r));
+                v_decref(r);
+                return -1;
+            }
+            *out = AS_INT(r);
+            return 0;
+        }
+    }
+    exc_raise(ts, &T_TypeError, "'%s' object cannot be interpreted as an integer", t->name);
+    return -1;
+}
+
+int obj_print(ThreadState *ts, Value v, FILE *fp, bool use_repr) {
+    Value s = use_repr ? obj_repr(ts, v) : obj_str(ts, v);
+    if (IS_NULL(s)) return -1;
+    fwrite(AS_STR(s)->data, 1, (size_t)AS_STR(s)->len, fp);
+    v_decref(s);
+    return 0;
+}
+
+/* ---- argument helpers ---- */
+
+int arg_count(ThreadState *ts, const char *fname, int nargs, Obj *kwnames, int lo, int hi) {
+    if (kwnames && ((Tuple *)kwnames)->len > 0) {
+        exc_raise(ts, &T_TypeError, "%s() takes no keyword arguments", fname);
+        return -1;
+    }
+    if (nargs >= lo && nargs <= hi) return 0;
+    if (lo == hi) {
+        if (lo == 0) exc_raise(ts, &T_TypeError, "%s() takes no arguments (%d given)", fname, nargs);
+        else if (lo == 1) exc_raise(ts, &T_TypeError, "%s() takes exactly one argument (%d given)", fname, nargs);
+        else exc_raise(ts, &T_TypeError, "%s expected %d arguments, got %d", fname, lo, nargs);
+    } else if (nargs < lo) {
+        exc_raise(ts, &T_TypeError, "%s expected at least %d argument%s, got %d", fname, lo, lo == 1 ? "" : "s", nargs);
+    } else {
+        exc_raise(ts, &T_TypeError, "%s expected at most %d argument%s, got %d", fname, hi, hi == 1 ? "" : "s", nargs);
+    }
+    return -1;
+}
+
+Value arg_kw(Value *args, int nargs, Obj *kwnames, const char *name) {
+    if (!kwnames) return V_NULL;
+    Tuple *kw = (Tuple *)kwnames;
+    for (int64_t i = 0; i < kw->len; i++)
+        if (str_eq_cstr(AS_OBJ(kw->items[i]), name)) return args[nargs + i];
+    return V_NULL;
+}
+
+int arg_check_kw(ThreadState *ts, const char *fname, Obj *kwnames, const char *const *allowed) {
+    if (!kwnames) return 0;
+    Tuple *kw = (Tuple *)kwnames;
+    for (int64_t i = 0; i < kw->len; i++) {
+        const char *k = STR_DATA(AS_OBJ(kw->items[i]));
+        bool ok = false;
+        for (const char *const *a = allowed; a && *a; a++)
+            if (strcmp(*a, k) == 0) { ok = true; break; }
+        if (!ok) {
+            exc_raise(ts, &T_TypeError, "%s() got an unexpected keyword argument '%s'", fname, k);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int arg_type(ThreadState *ts, const char *fname, Value v, Type *t, int argno) {
+    if (obj_isinstance(v, t)) return 0;
+    exc_raise(ts, &T_TypeError, "%s() argument %d must be %s, not %s", fname, argno, t->name, obj_type_name(v));
+    return -1;
+}
+
+/* ---- None, NotImplemented, Ellipsis ---- */
+
+static Value none_repr(ThreadState *ts, Value v) { return V_OBJ(str_intern("None")); }
+static int none_truthy(ThreadState *ts, Value v) { return 0; }
+static Value none_new(ThreadState *ts, Type *t, Value *args, int nargs, Obj *kw) {
+    if (arg_count(ts, "NoneType", nargs, kw, 0, 0) < 0) return V_NULL;
+    return V_NONE;
+}
+Type T_NoneType = { .name = "NoneType", .basicsize = sizeof(Obj), .repr = none_repr,
+                    .truthy = none_truthy, .new_ = none_new };
+
+static Value notimpl_repr(ThreadState *ts, Value v) { return V_OBJ(str_intern("NotImplemented")); }
+Type T_NotImplementedType = { .name = "NotImplementedType", .basicsize = sizeof(Obj), .repr = notimpl_repr };
+Obj NotImplemented_obj = { .refcnt = IMMORTAL_REFCNT, .type = &T_NotImplementedType };
+
+static Value ellipsis_repr(ThreadState *ts, Value v) { return V_OBJ(str_intern("Ellipsis")); }
+Type T_Ellipsis = { .name = "ellipsis", .basicsize = sizeof(Obj), .repr = ellipsis_repr };

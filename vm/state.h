@@ -1,0 +1,72 @@
+/* state.h — interpreter-wide state and per-thread state.
+ * All mutable state of tiny lives in the one Interp (the_interp) and in one
+ * ThreadState per thread. Built-in types are static but immutable after startup. */
+#ifndef TINY_STATE_H
+#define TINY_STATE_H
+
+#include "object.h"
+#include <signal.h>
+
+struct Frame;
+
+/* Interned-string table (open addressing over Str pointers). */
+typedef struct InternTable { Obj **slots; int64_t cap, used; } InternTable;
+
+/* One entry of the type attribute cache: (type, name) -> borrowed value. */
+typedef struct TypeCacheEntry { Type *type; Obj *name; uint64_t epoch; Value value; } TypeCacheEntry;
+#define TYPE_CACHE_SIZE 1024
+
+/* Interpreter-wide state. */
+typedef struct Interp {
+    Obj *builtins;          /* Dict: the builtins namespace */
+    Obj *builtins_module;   /* Module */
+    Obj *modules;           /* Dict: sys.modules */
+    Obj *sources;           /* Dict: filename Str -> source Str, for traceback lines */
+    Obj *argv;              /* List: sys.argv */
+    Obj *path;              /* List: sys.path (script dir, TINYPATH entries) */
+    InternTable interned;
+    Obj gc_head;            /* sentinel of the circular list of GC-tracked objects */
+    int64_t gc_tracked;     /* objects in the GC list */
+    int64_t gc_allocs;      /* container allocations since the last collection */
+    int64_t gc_threshold;   /* collect automatically after this many (0: never) */
+    int gc_enabled;
+    int64_t live_objects;   /* objects alive, immortals excluded (leak check) */
+    int recursion_limit;    /* sys.getrecursionlimit() */
+    volatile sig_atomic_t sigint_pending; /* set by the SIGINT handler */
+    struct ThreadState *threads;  /* all thread states */
+    struct ThreadState *main_ts;
+    int interactive;        /* running the REPL */
+    uint64_t type_epoch;    /* bumped when any class namespace changes: invalidates type_cache */
+    TypeCacheEntry type_cache[TYPE_CACHE_SIZE];
+    int debug_leaks;        /* report leaks at exit */
+} Interp;
+
+/* The interpreter. */
+extern Interp the_interp;
+
+/* Per-thread state: what one thread of tiny code needs of its own. */
+struct ThreadState {
+    Interp *interp;
+    Value exc;              /* the pending exception (V_NULL: none) */
+    Value exc_info;         /* the exception being handled (bare raise, __context__) */
+    struct Frame *frame;    /* the innermost running frame */
+    char *arena, *arena_top, *arena_end; /* frame memory (locals, stacks, blocks) */
+    int depth;              /* call depth, checked against recursion_limit */
+    volatile int eval_breaker; /* nonzero: the eval loop must look at signals / requests */
+    uint64_t ticks;         /* instructions counted toward the switch interval */
+    int64_t ident;          /* thread identifier */
+    uintptr_t c_stack_limit; /* lowest safe C stack address: deeper raises RecursionError */
+    Obj *repr_active;       /* List of containers being repr'd (recursion guard "[...]") */
+    struct ThreadState *next;
+};
+
+/* Sets up the interpreter and the main thread state. */
+ThreadState *interp_init(void);
+/* Tears the interpreter down (modules cleared, cycles collected, leak report in debug builds). */
+void interp_fini(ThreadState *ts);
+/* Creates a thread state linked into the interpreter. */
+ThreadState *ts_new(Interp *in);
+/* Frees a thread state (its frames must be gone). */
+void ts_free(ThreadState *ts);
+
+#endif
