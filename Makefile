@@ -26,7 +26,13 @@ SRC_CLI  := $(wildcard cli/*.c)
 SRC_UNIT := $(wildcard tests/unit/*.c)
 BUILD   ?= build/release
 TINY_BIN ?= tiny
-OBJ_CORE := $(SRC_CORE:%.c=$(BUILD)/%.o)
+# Modules written in tiny (stdlib/lib/NAME.tiny), compiled in as string literals: the
+# generated $(BUILD)/gen/embedded_lib.c defines embedded_modules[] (vm/module.h).
+LIB_TINY := $(sort $(wildcard stdlib/lib/*.tiny))
+EMBED_C  := $(BUILD)/gen/embedded_lib.c
+EMBED_O  := $(BUILD)/gen/embedded_lib.o
+EMBED_LIST := $(BUILD)/gen/embedded_lib.list
+OBJ_CORE := $(SRC_CORE:%.c=$(BUILD)/%.o) $(EMBED_O)
 OBJ_CLI  := $(SRC_CLI:%.c=$(BUILD)/%.o)
 UNIT_BINS := $(SRC_UNIT:%.c=$(BUILD)/%)
 RUNNER   := $(BUILD)/tests/run_scripts
@@ -64,6 +70,19 @@ $(TINY_BIN): $(OBJ_CORE) $(OBJ_CLI)
 
 $(BUILD)/%.o: %.c $(FLAGS_STAMP) | deps
 	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) -c -o $@ $<
+
+# The embedded tiny modules: regenerated when a source, the generator or the set of
+# files changes (the list stamp notices added and removed files).
+$(EMBED_LIST): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(LIB_TINY)' | cmp -s - $@ || echo '$(LIB_TINY)' > $@
+
+$(EMBED_C): $(LIB_TINY) scripts/embed-lib.sh $(EMBED_LIST)
+	@mkdir -p $(dir $@)
+	bash scripts/embed-lib.sh $(LIB_TINY) > $@.tmp && mv $@.tmp $@
+
+$(EMBED_O): $(EMBED_C) $(FLAGS_STAMP) | deps
 	$(CC) $(ALLCFLAGS) -c -o $@ $<
 
 # ---- tests ----

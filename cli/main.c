@@ -4,6 +4,8 @@
  * 2 for command-line misuse or a file that cannot be opened. */
 #include "api.h"
 #include "repl.h"
+#include "gil.h"
+#include "state.h"
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -36,7 +38,7 @@ static void install_signals(void) {
 
 /* ---- options: every option of the command is in this one table ---- */
 
-enum OptId { OPT_CMD, OPT_DIS, OPT_HELP, OPT_VERSION };
+enum OptId { OPT_CMD, OPT_DIS, OPT_HELP, OPT_VERSION, OPT_SWITCH, OPT_GIL, OPT_GIL_STATS };
 
 typedef struct CliOption {
     const char *short_name;   /* "-c" or NULL */
@@ -51,12 +53,19 @@ static const CliOption cli_options[] = {
     { NULL, "--dis", "FILE", OPT_DIS, "print the bytecode of FILE (every code object) and exit" },
     { "-h", "--help", NULL, OPT_HELP, "print this help and exit" },
     { "-V", "--version", NULL, OPT_VERSION, "print the version and exit" },
+    { NULL, "--switch-interval", "N|TIME", OPT_SWITCH,
+      "offer the GIL every N instructions, or after TIME (5ms, 200us, 1s); env TINY_SWITCH_INTERVAL" },
+    { NULL, "--gil", "POLICY", OPT_GIL, "GIL policy: ticks, timed, fifo, io-priority (default); env TINY_GIL" },
+    { NULL, "--gil-stats", NULL, OPT_GIL_STATS, "print per-thread GIL statistics at exit (stderr)" },
 };
 #define N_OPTIONS (sizeof cli_options / sizeof cli_options[0])
 
 enum Mode { MODE_DEFAULT, MODE_FILE, MODE_CMD, MODE_STDIN, MODE_DIS };
 
 typedef struct Settings {
+    const char *switch_interval;  /* --switch-interval or NULL */
+    const char *gil;              /* --gil or NULL */
+    int gil_stats;
     enum Mode mode;
     const char *code;         /* -c */
     const char *file;         /* the script, or the --dis file */
@@ -164,6 +173,15 @@ static int parse_args(int argc, char **argv, Settings *st) {
             st->file = val;
             st->rest = i;
             break;
+        case OPT_SWITCH:
+            st->switch_interval = val;
+            break;
+        case OPT_GIL:
+            st->gil = val;
+            break;
+        case OPT_GIL_STATS:
+            st->gil_stats = 1;
+            break;
         }
     }
     if (st->mode == MODE_DIS) {
@@ -261,10 +279,33 @@ static int run_stdin_program(void) {
     return status;
 }
 
+/* Applies the GIL settings from the options, else the environment; -1 after a usage error. */
+static int configure_gil(const Settings *st) {
+    const char *pol = st->gil ? st->gil : getenv("TINY_GIL");
+    const char *iv = st->switch_interval ? st->switch_interval : getenv("TINY_SWITCH_INTERVAL");
+    int policy = GIL_IO_PRIORITY;
+    if (pol && *pol) {
+        policy = gil_policy_from_name(pol);
+        if (policy < 0) {
+            usage_error("unknown GIL policy '%s' (choose ticks, timed, fifo or io-priority)", pol);
+            return -1;
+        }
+    }
+    int64_t instr = 0, ns = 5000000;
+    if (iv && *iv && gil_parse_interval(iv, &instr, &ns) < 0) {
+        usage_error("bad switch interval '%s' (give N instructions, or a time such as 5ms, 200us, 1s)", iv);
+        return -1;
+    }
+    gil_configure((GilPolicy)policy, instr, ns);
+    the_interp.gil_stats = st->gil_stats;
+    return 0;
+}
+
 int main(int argc, char **argv) {
     Settings st;
     int early = parse_args(argc, argv, &st);
     if (early >= 0) return early;
+    if (configure_gil(&st) < 0) return 2;
     install_signals();
 
     int status = 0;

@@ -124,7 +124,11 @@ static int push(Lexer *L, int kind, const char *s, int len, int line, int col,
         if (!t) { exc_raise(L->ts, &T_MemoryError, "out of memory"); return -1; }
         L->toks = t; L->cap = cap;
     }
-    if (L->inner) { line += L->line_base - 1; eline += L->line_base - 1; }
+    if (L->inner) {
+        if (line == 1) col += L->col_base;
+        if (eline == 1) ecol += L->col_base;
+        line += L->line_base - 1; eline += L->line_base - 1;
+    }
     L->toks[L->n++] = (Token){ kind, line, col, eline, ecol, s, len };
     return 0;
 }

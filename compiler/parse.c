@@ -31,6 +31,7 @@ typedef struct Parser {
     int *incomplete;
     int fstring;            /* nonzero while parsing an f-string field */
     const char *fsrc; int64_t fsrclen; int fdelta; /* its "(expr)" text, line shift */
+    int fcolbase;           /* column shift of the field's first line */
     int failed;             /* an error has been raised */
 } Parser;
 
@@ -86,6 +87,7 @@ static void raise_at(Parser *p, Type *type, int line, int col, int at_eof, const
             snprintf(buf, sizeof buf, "f-string: %s", msg);
             msg = buf;
         }
+        if (line == p->fdelta + 1) col -= p->fcolbase;
         lex_error_at(p->ts, type, p->filename, p->fsrc, p->fsrclen, line - p->fdelta, col,
                      p->fdelta, msg);
         return;
@@ -556,8 +558,8 @@ static int fstring_field(Parser *p, const Token *t, const char **sp, const char 
     for (const char *q = xs; q < xe; q++) if (*q != ' ' && *q != '\t' && *q != '\n' && *q != '\r' && *q != '\f') only_ws = 0;
     if (only_ws) { err_fstr(p, t, "f-string: empty expression not allowed"); return -1; }
     /* parse "(expr)" (as CPython 3.11 does) with a sub-parser over its own tokens */
-    int line = t->line;
-    for (const char *q = t->s; q < xs; q++) if (*q == '\n') line++;
+    int line = t->line, xcol = t->col + (int)(xs - t->s);
+    for (const char *q = t->s; q < xs; q++) if (*q == '\n') { line++; xcol = (int)(xs - q - 1); }
     size_t xn = (size_t)(xe - xs);
     char *text = malloc(xn + 3);
     if (!text) { fprintf(stderr, "tiny: out of memory\n"); abort(); }
@@ -566,7 +568,7 @@ static int fstring_field(Parser *p, const Token *t, const char **sp, const char 
     text[xn + 1] = ')';
     text[xn + 2] = 0;
     LexOut lx;
-    if (lex_tokenize(p->ts, text, (int64_t)xn + 2, p->filename, 1, line, 0, &lx, NULL) < 0) {
+    if (lex_tokenize(p->ts, text, (int64_t)xn + 2, p->filename, 1, line, xcol - 1, &lx, NULL) < 0) {
         free(text);
         p->failed = 1;
         return -1;
@@ -574,7 +576,7 @@ static int fstring_field(Parser *p, const Token *t, const char **sp, const char 
     Parser sub = *p;
     sub.t = lx.toks; sub.n = lx.n; sub.pos = 0; sub.maxpos = 0;
     memset(&sub.lx, 0, sizeof sub.lx);
-    sub.fstring = 1; sub.fsrc = text; sub.fsrclen = (int64_t)xn + 2; sub.fdelta = line - 1;
+    sub.fstring = 1; sub.fsrc = text; sub.fsrclen = (int64_t)xn + 2; sub.fdelta = line - 1; sub.fcolbase = xcol - 1;
     sub.incomplete = NULL;
     Node *x = atom_paren(&sub);
     if (x && !at(&sub, TK_NEWLINE) && !at(&sub, TK_ENDMARKER)) { err_syntax(&sub); x = NULL; }
@@ -974,6 +976,7 @@ static Node *atom(Parser *p)
 /* Parses call arguments after '(' into call->args/keywords, consuming ')'. */
 static int call_args(Parser *p, Node *call, int isclass)
 {
+    Token *lpar = prev(p);
     int seen_kw = 0, seen_dstar = 0;
     const char *pending = NULL;   /* CPython reports these after the whole argument list */
     while (!at(p, TK_RPAR)) {
@@ -1029,6 +1032,8 @@ static int call_args(Parser *p, Node *call, int isclass)
                     err_node(p, g, "Generator expression must be parenthesized");
                     return -1;
                 }
+                g->line = lpar->line; g->col = lpar->col;
+                g->end_line = cur(p)->end_line; g->end_col = cur(p)->end_col;
                 v = g;
             }
             if (!pending && seen_kw) pending = "positional argument follows keyword argument";
@@ -1075,6 +1080,7 @@ static Node *slice_item(Parser *p)
 static Node *primary(Parser *p)
 {
     if (at(p, TK_AWAIT)) return err_syntax(p);
+    Token *st = cur(p);
     Node *e = atom(p);
     if (!e) return NULL;
     for (;;) {
@@ -1082,18 +1088,18 @@ static Node *primary(Parser *p)
             advance(p);
             if (!at(p, TK_NAME)) return err_syntax(p);
             Token *nt = advance(p);
-            Node *a = mkn(p, E_ATTRIBUTE, e);
+            Node *a = mk(p, E_ATTRIBUTE, st);
             a->a = e; a->id = tokstr(p, nt);
             e = fin(p, a);
         } else if (at(p, TK_LPAR)) {
             advance(p);
-            Node *c = mkn(p, E_CALL, e);
+            Node *c = mk(p, E_CALL, st);
             c->a = e;
             if (call_args(p, c, 0) < 0) return NULL;
             e = fin(p, c);
         } else if (at(p, TK_LSQB)) {
             advance(p);
-            Node *s = mkn(p, E_SUBSCRIPT, e);
+            Node *s = mk(p, E_SUBSCRIPT, st);
             s->a = e;
             Token *it = cur(p);
             int ftok = p->pos;
@@ -1128,13 +1134,14 @@ static Node *factor(Parser *p);
 
 static Node *power(Parser *p)
 {
+    Token *st = cur(p);
     Node *e = primary(p);
     if (!e) return NULL;
     if (at(p, TK_DOUBLESTAR)) {
         advance(p);
         Node *r = factor(p);
         if (!r) return NULL;
-        Node *b = mkn(p, E_BINOP, e);
+        Node *b = mk(p, E_BINOP, st);
         b->op = OP_POW; b->a = e; b->b = r;
         return fin(p, b);
     }
@@ -1181,6 +1188,7 @@ static int binop_of(int level, int k)
 
 static Node *binary(Parser *p, int level)
 {
+    Token *st = cur(p);
     Node *e = level == 5 ? factor(p) : binary(p, level + 1);
     if (!e) return NULL;
     int op;
@@ -1188,7 +1196,7 @@ static Node *binary(Parser *p, int level)
         advance(p);
         Node *r = level == 5 ? factor(p) : binary(p, level + 1);
         if (!r) return NULL;
-        Node *b = mkn(p, E_BINOP, e);
+        Node *b = mk(p, E_BINOP, st);
         b->op = op; b->a = e; b->b = r;
         e = fin(p, b);
     }
@@ -1215,11 +1223,12 @@ static int cmp_op(Parser *p)
 
 static Node *comparison(Parser *p)
 {
+    Token *st = cur(p);
     Node *e = bitwise_or(p);
     if (!e) return NULL;
     int op = cmp_op(p);
     if (op < 0) return e;
-    Node *c = mkn(p, E_COMPARE, e);
+    Node *c = mk(p, E_COMPARE, st);
     c->a = e;
     int n = 0, cap = 0;
     int *ops = NULL;
@@ -1257,11 +1266,12 @@ static Node *inversion(Parser *p)
 
 static Node *boolop(Parser *p, int isor)
 {
+    Token *st = cur(p);
     Node *e = isor ? boolop(p, 0) : inversion(p);
     if (!e) return NULL;
     int k = isor ? TK_OR : TK_AND;
     if (!at(p, k)) return e;
-    Node *b = mkn(p, E_BOOLOP, e);
+    Node *b = mk(p, E_BOOLOP, st);
     b->op = isor ? BOOL_OR : BOOL_AND;
     push(p, &b->elts, e);
     while (accept(p, k)) {
@@ -1289,6 +1299,7 @@ static Node *lambdef(Parser *p)
 static Node *expression(Parser *p)
 {
     if (at(p, TK_LAMBDA)) return lambdef(p);
+    Token *st = cur(p);
     Node *e = disjunction(p);
     if (!e) return NULL;
     if (at(p, TK_IF)) {
@@ -1296,14 +1307,12 @@ static Node *expression(Parser *p)
         Node *test = disjunction(p);
         if (!test) return NULL;
         if (!at(p, TK_ELSE)) {
-            Node *tmp = mkn(p, E_IFEXP, e);
-            fin(p, tmp);
             return err_node(p, e, "expected 'else' after 'if' expression");
         }
         advance(p);
         Node *orelse = expression(p);
         if (!orelse) return NULL;
-        Node *c = mkn(p, E_IFEXP, e);
+        Node *c = mk(p, E_IFEXP, st);
         c->a = test; c->b = e; c->c = orelse;
         return fin(p, c);
     }
@@ -1354,10 +1363,11 @@ static int ends_exprlist(int k)
 /* expr (',' expr)* [','] — a tuple when there is a comma. */
 static Node *star_expressions(Parser *p)
 {
+    Token *st = cur(p);
     Node *e = star_expression(p);
     if (!e) return NULL;
     if (!at(p, TK_COMMA)) return e;
-    Node *t = mkn(p, E_TUPLE, e);
+    Node *t = mk(p, E_TUPLE, st);
     push(p, &t->elts, e);
     while (accept(p, TK_COMMA)) {
         if (ends_exprlist(kind(p))) break;
@@ -1575,11 +1585,12 @@ static Node *assign_value(Parser *p)
 static Node *expr_stmt(Parser *p)
 {
     int ftok = p->pos;
+    Token *st = cur(p);
     Node *e = at(p, TK_YIELD) ? yield_expr(p) : star_expressions(p);
     if (!e) return NULL;
     int op;
     if (at(p, TK_EQUAL)) {
-        Node *s = mkn(p, S_ASSIGN, e);
+        Node *s = mk(p, S_ASSIGN, st);
         push(p, &s->targets, e);
         Node *v = NULL;
         int vtok = 0;
@@ -1599,7 +1610,7 @@ static Node *expr_stmt(Parser *p)
         if (e->kind == E_NAME && e->id == ellipsis_id)
             return err_node(p, e, "'ellipsis' is an illegal expression for augmented assignment");
         advance(p);
-        Node *s = mkn(p, S_AUGASSIGN, e);
+        Node *s = mk(p, S_AUGASSIGN, st);
         e->ctx = CTX_STORE;
         s->a = e; s->op = op;
         s->b = assign_value(p);
@@ -1620,13 +1631,13 @@ static Node *expr_stmt(Parser *p)
         if (accept(p, TK_EQUAL)) {
             Node *v = assign_value(p);
             if (!v) return NULL;
-            Node *s = mkn(p, S_ASSIGN, e);
+            Node *s = mk(p, S_ASSIGN, st);
             e->ctx = CTX_STORE;
             push(p, &s->targets, e);
             s->a = v;
             return fin(p, s);
         }
-        return fin(p, mkn(p, S_PASS, e));
+        return fin(p, mk(p, S_PASS, st));
     }
     if (!at(p, TK_NEWLINE) && !at(p, TK_SEMI)) {
         if (e->kind == E_NAME && (!strcmp(e->id, "print") || !strcmp(e->id, "exec")) &&
@@ -1636,8 +1647,8 @@ static Node *expr_stmt(Parser *p)
         (void)ftok;
         return err_syntax(p);
     }
-    if (e->kind == E_NAME && e->id == ellipsis_id) return fin(p, mkn(p, S_PASS, e));
-    Node *s = mkn(p, S_EXPR, e);
+    if (e->kind == E_NAME && e->id == ellipsis_id) return fin(p, mk(p, S_PASS, st));
+    Node *s = mk(p, S_EXPR, st);
     s->a = e;
     return fin(p, s);
 }
@@ -2079,7 +2090,7 @@ static Node *funcdef(Parser *p, NodeList *decorators, const Token *first)
     Token *t = advance(p);
     if (!at(p, TK_NAME)) return err_syntax(p);
     Token *nt = advance(p);
-    Node *s = mk(p, S_FUNCDEF, first ? first : t);
+    Node *s = mk(p, S_FUNCDEF, t);
     s->id = tokstr(p, nt);
     if (decorators) s->decorators = *decorators;
     if (!at(p, TK_LPAR)) return err_tok(p, cur(p), &T_SyntaxError, "expected '('");
@@ -2101,7 +2112,7 @@ static Node *classdef(Parser *p, NodeList *decorators, const Token *first)
     Token *t = advance(p);
     if (!at(p, TK_NAME)) return err_syntax(p);
     Token *nt = advance(p);
-    Node *s = mk(p, S_CLASSDEF, first ? first : t);
+    Node *s = mk(p, S_CLASSDEF, t);
     s->id = tokstr(p, nt);
     if (decorators) s->decorators = *decorators;
     if (accept(p, TK_LPAR)) {

@@ -5,6 +5,8 @@
 #include "../vm/containers.h"
 #include "../vm/exc.h"
 #include "../vm/module.h"
+#include "../vm/gil.h"
+#include "../vm/num.h"
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -70,7 +72,64 @@ static Value sys_getdefaultencoding(ThreadState *ts, Value *args, int nargs, Obj
     return V_OBJ(str_intern("utf-8"));
 }
 
+/* sys.setswitchinterval(seconds): a time-based switch interval, as in CPython. */
+static Value sys_setswitchinterval(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (arg_count(ts, "setswitchinterval", nargs, kwnames, 1, 1) < 0) return V_NULL;
+    double v;
+    if (IS_FLOAT(args[0])) v = AS_FLOAT(args[0]);
+    else if (IS_INTLIKE(args[0])) v = (double)AS_INT(args[0]);
+    else return exc_raise(ts, &T_TypeError, "must be real number, not %s", obj_type_name(args[0]));
+    if (!(v > 0)) return exc_raise(ts, &T_ValueError, "switch interval must be strictly positive");
+    if (v > 1e4) return exc_raise(ts, &T_ValueError, "switch interval too large");
+    int64_t ns = (int64_t)(v * 1e9);
+    if (ns < 1) ns = 1;
+    gil_configure(the_interp.gil.policy, 0, ns);
+    return V_NONE;
+}
+
+/* sys.getswitchinterval(): the interval in seconds (an instruction interval is reported
+ * as the time it would take at 20 ns an instruction, like CPython's 0.005 default). */
+static Value sys_getswitchinterval(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (arg_count(ts, "getswitchinterval", nargs, kwnames, 0, 0) < 0) return V_NULL;
+    if (the_interp.gil.interval_ns) return V_FLOAT(the_interp.gil.interval_ns / 1e9);
+    return V_FLOAT(the_interp.gil.interval_instr * 20e-9);
+}
+
+/* sys.setcheckinterval(n): switch every n instructions (Python 2's knob). */
+static Value sys_setcheckinterval(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (arg_count(ts, "setcheckinterval", nargs, kwnames, 1, 1) < 0) return V_NULL;
+    if (!IS_INTLIKE(args[0]))
+        return exc_raise(ts, &T_TypeError, "'%s' object cannot be interpreted as an integer", obj_type_name(args[0]));
+    if (AS_INT(args[0]) < 1) return exc_raise(ts, &T_ValueError, "check interval must be at least 1 instruction");
+    gil_configure(the_interp.gil.policy, AS_INT(args[0]), 0);
+    return V_NONE;
+}
+
+/* sys.getcheckinterval(): the instruction interval (0 when the interval is a time). */
+static Value sys_getcheckinterval(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (arg_count(ts, "getcheckinterval", nargs, kwnames, 0, 0) < 0) return V_NULL;
+    return V_INT(the_interp.gil.interval_instr);
+}
+
+/* sys.gilstats(): per-thread GIL statistics as a dict. */
+static Value sys_gilstats(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (arg_count(ts, "gilstats", nargs, kwnames, 0, 0) < 0) return V_NULL;
+    return gil_stats_dict(ts);
+}
+
+/* sys.getgilpolicy(): the name of the GIL policy in force. */
+static Value sys_getgilpolicy(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (arg_count(ts, "getgilpolicy", nargs, kwnames, 0, 0) < 0) return V_NULL;
+    return V_OBJ(str_from_cstr(gil_policy_name()));
+}
+
 static const MethodDef sys_functions[] = {
+    { "setswitchinterval", sys_setswitchinterval, 0 },
+    { "getswitchinterval", sys_getswitchinterval, 0 },
+    { "setcheckinterval", sys_setcheckinterval, 0 },
+    { "getcheckinterval", sys_getcheckinterval, 0 },
+    { "gilstats", sys_gilstats, 0 },
+    { "getgilpolicy", sys_getgilpolicy, 0 },
     { "exit", sys_exit, 0 },
     { "getrecursionlimit", sys_getrecursionlimit, 0 },
     { "setrecursionlimit", sys_setrecursionlimit, 0 },

@@ -23,6 +23,7 @@
 #include "gen.h"
 #include "module.h"
 #include "format.h"
+#include "gil.h"
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
@@ -295,12 +296,20 @@ Value vm_resume(ThreadState *ts, Frame *f, Value sent, bool *done) {
 }
 
 int vm_handle_breaker(ThreadState *ts) {
-    ts->eval_breaker = 0;
-    if (the_interp.sigint_pending && ts == the_interp.main_ts) {
-        the_interp.sigint_pending = 0;
-        exc_set(ts, exc_new(ts, &T_KeyboardInterrupt, NULL, 0));
+    __atomic_store_n(&ts->eval_breaker, 0, __ATOMIC_RELAXED);
+    if (!IS_NULL(ts->pending_exc)) {
+        exc_set(ts, ts->pending_exc);
+        ts->pending_exc = V_NULL;
         return -1;
     }
+    if (ts == the_interp.main_ts) {
+        if (the_interp.sigint_pending) {
+            the_interp.sigint_pending = 0;
+            exc_set(ts, exc_new(ts, &T_KeyboardInterrupt, NULL, 0));
+            return -1;
+        }
+    }
+    gil_check_drop(ts);
     return 0;
 }
 
@@ -414,10 +423,14 @@ static Value eval(ThreadState *ts, Frame *f) {
 #undef OP_LABEL
     };
 #define TARGET(name) L_##name:
-#define DISPATCH() do { w = *ip++; goto *targets[INSTR_OP(w)]; } while (0)
+#define DISPATCH() do { \
+        if (__builtin_expect(--ts->ticks_left < 0, 0)) goto tick; \
+        w = *ip++; goto *targets[INSTR_OP(w)]; } while (0)
+#define FETCH() do { w = *ip++; goto *targets[INSTR_OP(w)]; } while (0)
 #else
 #define TARGET(name) case OP_##name:
 #define DISPATCH() goto next_instr
+#define FETCH() goto fetch
 #endif
     Code *co;
     uint32_t *ip;
@@ -433,7 +446,7 @@ static Value eval(ThreadState *ts, Frame *f) {
     if (f->lasti == -1) f->lasti = 0;
 
 frame_start:
-    if (ts->eval_breaker) {
+    if (__atomic_load_n(&ts->eval_breaker, __ATOMIC_RELAXED)) {
         SAVE();
         if (vm_handle_breaker(ts) < 0) goto error;
     }
@@ -442,6 +455,8 @@ frame_start:
     DISPATCH();
 #else
 next_instr:
+    if (__builtin_expect(--ts->ticks_left < 0, 0)) goto tick;
+fetch:
     w = *ip++;
     switch (INSTR_OP(w)) {
 #endif
@@ -852,7 +867,7 @@ next_instr:
     TARGET(JUMP_FORWARD) { ip = co->code + ARG; DISPATCH(); }
     TARGET(JUMP_BACKWARD) {
         ip = co->code + ARG;
-        if (ts->eval_breaker) {
+        if (__atomic_load_n(&ts->eval_breaker, __ATOMIC_RELAXED)) {
             SAVE();
             if (vm_handle_breaker(ts) < 0) goto error;
         }
@@ -1526,6 +1541,13 @@ next_instr:
         goto error;
     }
 #endif
+
+tick:
+    /* the switch interval ran out: offer the GIL, then look at the breaker */
+    SAVE();
+    gil_tick(ts);
+    if (__atomic_load_n(&ts->eval_breaker, __ATOMIC_RELAXED) && vm_handle_breaker(ts) < 0) goto error;
+    FETCH();
 
 do_return:
     /* retval holds the result; tear the frame down */

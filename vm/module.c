@@ -14,8 +14,8 @@
 #include <errno.h>
 #include <sys/stat.h>
 
-/* Modules written in tiny and compiled into the binary (filled in by the threading work). */
-const EmbeddedModule embedded_modules[] = { { NULL, NULL } };
+/* Modules written in tiny and compiled into the binary: embedded_modules[] is generated
+ * from the stdlib/lib/NAME.tiny files by scripts/embed-lib.sh (see the Makefile). */
 
 /* ---- the module type ---- */
 

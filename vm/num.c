@@ -20,6 +20,47 @@ Value int_overflow(ThreadState *ts)
     return exc_raise(ts, &T_OverflowError, "int too large (tiny ints are 64-bit)");
 }
 
+/* "00".."99": two decimal digits at a time. */
+static const char digit_pairs[201] =
+    "0001020304050607080910111213141516171819"
+    "2021222324252627282930313233343536373839"
+    "4041424344454647484950515253545556575859"
+    "6061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+int int_to_cstr(int64_t n, char *buf)
+{
+    char tmp[24];
+    char *end = tmp + sizeof tmp, *p = end;
+    uint64_t u = n < 0 ? 0 - (uint64_t)n : (uint64_t)n;
+    while (u >= 100) {
+        unsigned k = (unsigned)(u % 100) * 2;
+        u /= 100;
+        p -= 2;
+        p[0] = digit_pairs[k];
+        p[1] = digit_pairs[k + 1];
+    }
+    if (u >= 10) {
+        p -= 2;
+        p[0] = digit_pairs[u * 2];
+        p[1] = digit_pairs[u * 2 + 1];
+    } else {
+        *--p = (char)('0' + u);
+    }
+    if (n < 0) *--p = '-';
+    int len = (int)(end - p);
+    memcpy(buf, p, (size_t)len);
+    buf[len] = 0;
+    return len;
+}
+
+Obj *int_to_str(int64_t n)
+{
+    char buf[24];
+    int len = int_to_cstr(n, buf);
+    return str_new_valid(buf, len, len);
+}
+
 int64_t int_floordiv(int64_t a, int64_t b)
 {
     if (b == -1) return (int64_t)(0 - (uint64_t)a);
@@ -549,9 +590,7 @@ static Value int_repr(ThreadState *ts, Value self)
 {
     (void)ts;
     if (IS_BOOL(self)) return V_OBJ(str_intern(AS_BOOL(self) ? "True" : "False"));
-    char buf[32];
-    int n = snprintf(buf, sizeof buf, "%lld", (long long)self.as.i);
-    return V_OBJ(str_new(buf, n));
+    return V_OBJ(int_to_str(self.as.i));
 }
 
 static Value float_repr_slot(ThreadState *ts, Value self)

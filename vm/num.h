@@ -23,6 +23,11 @@ int float_repr_buf(double x, char *buf);
 Value int_from_str(ThreadState *ts, const char *s, int64_t len, int base);
 /* Parses float(str) text ('1.5', ' -2e3 ', 'inf', 'nan'); ValueError on bad input. */
 Value float_from_str(ThreadState *ts, const char *s, int64_t len);
+/* Writes the decimal text of n into buf (at least 21 bytes, NUL-terminated); returns
+ * its length. */
+int int_to_cstr(int64_t n, char *buf);
+/* str(n) for an int: a new str (or a cached one-character str). */
+Obj *int_to_str(int64_t n);
 /* Python floor division and modulo helpers (ZeroDivisionError raised by callers). */
 int64_t int_floordiv(int64_t a, int64_t b);
 int64_t int_mod(int64_t a, int64_t b);

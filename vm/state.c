@@ -12,6 +12,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <unistd.h>
+#include <pthread.h>
+#include <sys/syscall.h>
 
 Interp the_interp;
 
@@ -40,6 +43,7 @@ ThreadState *ts_new(Interp *in) {
     ts->arena_end = (char *)a + ARENA_SIZE;
     ts->next = in->threads;
     in->threads = ts;
+    gil_thread_init(ts);
     return ts;
 }
 
@@ -51,6 +55,9 @@ void ts_free(ThreadState *ts) {
     v_decref(ts->exc_info);
     o_xdecref(ts->repr_active);
     munmap(ts->arena, ARENA_SIZE);
+    o_xdecref(ts->name);
+    o_xdecref(ts->local_dicts);
+    v_decref(ts->pending_exc);
     free(ts);
 }
 
@@ -72,6 +79,11 @@ ThreadState *interp_init(void) {
     exc_init();
     ThreadState *ts = ts_new(in);
     in->main_ts = ts;
+    ts->ident = (int64_t)pthread_self();
+    ts->native_id = (int64_t)syscall(SYS_gettid);
+    ts->alive = 1;
+    in->gil.nthreads = 1;
+    gil_take(ts);
     struct rlimit rl;
     size_t ss = 8u << 20;
     if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > 0) ss = rl.rlim_cur;
@@ -85,10 +97,72 @@ ThreadState *interp_init(void) {
     return ts;
 }
 
+/* At exit: let the threading module join the non-daemon threads (threading._shutdown). */
+static void shutdown_threads(ThreadState *ts) {
+    Value mod = dict_get_cstr(the_interp.modules, "threading");
+    if (IS_NULL(mod)) return;
+    the_interp.finalizing = 1;
+    Value fn = obj_getattr_opt(ts, mod, str_intern("_shutdown"));
+    if (IS_NULL(fn)) { exc_clear(ts); return; }
+    Value r = obj_call0(ts, fn);
+    v_decref(fn);
+    if (IS_NULL(r)) {
+        Value e = exc_fetch(ts);
+        if (!obj_isinstance(e, &T_SystemExit)) exc_print(ts, e, stderr);
+        v_decref(e);
+    }
+    v_decref(r);
+}
+
+void interp_after_fork_child(ThreadState *ts) {
+    Interp *in = &the_interp;
+    /* only the forking thread survives: forget the others (their memory is left alone) */
+    in->threads = ts;
+    ts->next = NULL;
+    in->main_ts = ts;
+    ts->ident = (int64_t)pthread_self();
+    ts->native_id = (int64_t)syscall(SYS_gettid);
+    memset(&in->gil.mu, 0, sizeof in->gil.mu);
+    pthread_mutex_init(&in->gil.mu, NULL);
+    pthread_cond_init(&in->gil.cv, NULL);
+    pthread_cond_init(&in->gil.switch_cv, NULL);
+    pthread_mutex_init(&ts->gil.mu, NULL);
+    pthread_cond_init(&ts->gil.cv, NULL);
+    in->gil.holder = ts;
+    in->gil.qhead = in->gil.qtail = NULL;
+    in->gil.nwaiting = 0;
+    in->gil.drop_request = 0;
+    in->gil.nthreads = 1;
+    in->gil.nparked_forever = 0;
+    in->gil.nfinished = 0;
+    ts->gil.in_queue = 0;
+    ts->gil.unparked = 0;
+    gil_engaged = 0;
+    ts->ticks_left = ts->gil.ticks_base = (int64_t)1 << 62;
+    memset(&ts->gil.stats, 0, sizeof ts->gil.stats);
+    ts->gil.stats.start_ns = gil_now_ns();
+    in->gil.start_ns = ts->gil.stats.start_ns;
+    in->gil.switches = 0;
+    Value mod = dict_get_cstr(in->modules, "threading");
+    if (!IS_NULL(mod)) {
+        Value fn = obj_getattr_opt(ts, mod, str_intern("_after_fork"));
+        if (!IS_NULL(fn)) {
+            Value r = obj_call0(ts, fn);
+            if (IS_NULL(r)) exc_clear(ts);
+            v_decref(r);
+            v_decref(fn);
+        } else {
+            exc_clear(ts);
+        }
+    }
+}
+
 void interp_fini(ThreadState *ts) {
     Interp *in = &the_interp;
+    shutdown_threads(ts);
     io_flush_std(ts);
     exc_clear(ts);
+    if (in->gil_stats) gil_print_stats(stderr);
 #ifndef TINY_DEBUG
     if (!in->debug_leaks) return;
 #endif

@@ -6,6 +6,7 @@
 
 #include "object.h"
 #include <signal.h>
+#include "gil.h"
 
 struct Frame;
 
@@ -15,6 +16,27 @@ typedef struct InternTable { Obj **slots; int64_t cap, used; } InternTable;
 /* One entry of the type attribute cache: (type, name) -> borrowed value. */
 typedef struct TypeCacheEntry { Type *type; Obj *name; uint64_t epoch; Value value; } TypeCacheEntry;
 #define TYPE_CACHE_SIZE 1024
+
+/* Interpreter-wide GIL state (vm/gil.c). */
+typedef struct GilState {
+    pthread_mutex_t mu;         /* protects everything below */
+    pthread_cond_t cv;          /* ticks/timed policies: waiters wait here */
+    pthread_cond_t switch_cv;   /* timed policy: the dropper waits here for a switch */
+    struct ThreadState *holder; /* NULL when free */
+    struct ThreadState *qhead, *qtail; /* fifo / io-priority ready queue */
+    int nwaiting;               /* threads waiting for the GIL */
+    volatile int drop_request;  /* timed / io-priority: the holder must drop */
+    uint64_t switch_number;     /* bumped at every change of holder */
+    GilPolicy policy;
+    int64_t interval_instr;     /* switch interval in instructions (0: time-based) */
+    int64_t interval_ns;        /* switch interval in nanoseconds (0: instruction-based) */
+    uint64_t switches;          /* total changes of holder */
+    uint64_t start_ns;
+    int nthreads;               /* live tiny threads (main included) */
+    int nparked_forever;        /* threads parked without timeout on tiny primitives */
+    void *finished;             /* statistics of finished threads (gil.c) */
+    int nfinished, capfinished;
+} GilState;
 
 /* Interpreter-wide state. */
 typedef struct Interp {
@@ -36,6 +58,9 @@ typedef struct Interp {
     struct ThreadState *threads;  /* all thread states */
     struct ThreadState *main_ts;
     int interactive;        /* running the REPL */
+    GilState gil;
+    int gil_stats;          /* --gil-stats: print the report at exit */
+    int finalizing;         /* the main program has ended: waiting for threads, exiting */
     uint64_t type_epoch;    /* bumped when any class namespace changes: invalidates type_cache */
     TypeCacheEntry type_cache[TYPE_CACHE_SIZE];
     int debug_leaks;        /* report leaks at exit */
@@ -53,8 +78,14 @@ struct ThreadState {
     char *arena, *arena_top, *arena_end; /* frame memory (locals, stacks, blocks) */
     int depth;              /* call depth, checked against recursion_limit */
     volatile int eval_breaker; /* nonzero: the eval loop must look at signals / requests */
-    uint64_t ticks;         /* instructions counted toward the switch interval */
-    int64_t ident;          /* thread identifier */
+    int64_t ident;          /* thread identifier (pthread_self as an int) */
+    int64_t native_id;      /* the kernel's thread id */
+    int64_t ticks_left;     /* instructions left before offering the GIL (gil_engaged only) */
+    GilThread gil;          /* GIL queue link, parking, statistics */
+    Obj *name;              /* Str: the thread's name for reports (set by threading), or NULL */
+    Obj *local_dicts;       /* Dict: per-thread dicts of _thread._local objects, or NULL */
+    Value pending_exc;      /* exception to raise at the next check (deadlock), or V_NULL */
+    int alive;              /* started and not finished */
     uintptr_t c_stack_limit; /* lowest safe C stack address: deeper raises RecursionError */
     Obj *repr_active;       /* List of containers being repr'd (recursion guard "[...]") */
     struct ThreadState *next;
@@ -64,6 +95,8 @@ struct ThreadState {
 ThreadState *interp_init(void);
 /* Tears the interpreter down (modules cleared, cycles collected, leak report in debug builds). */
 void interp_fini(ThreadState *ts);
+/* In a child after fork(): only the calling thread survives, with a fresh GIL. */
+void interp_after_fork_child(ThreadState *ts);
 /* Creates a thread state linked into the interpreter. */
 ThreadState *ts_new(Interp *in);
 /* Frees a thread state (its frames must be gone). */

@@ -30,7 +30,7 @@ static const char *const wk_spellings[NM__COUNT] = {
 /* A new uninitialised str of len bytes (data NUL-terminated, hash unset). */
 static Str *str_alloc(int64_t len)
 {
-    Str *s = (Str *)obj_alloc(&T_str, sizeof(Str) + (size_t)len + 1);
+    Str *s = (Str *)obj_alloc(&T_str, offsetof(Str, data) + (size_t)len + 1);
     s->len = len;
     s->hash = -1;
     s->data[len] = 0;
@@ -579,6 +579,12 @@ static int64_t find_back(const char *p, int64_t n, const char *nd, int64_t nn)
 static Value str_new_slot(ThreadState *ts, Type *type, Value *args, int nargs, Obj *kwnames)
 {
     static const char *const names[] = {"object", "encoding", "errors", NULL};
+    if (nargs == 1 && !kwnames) {
+        /* str(x): the common case, without argument parsing. */
+        Value v = args[0];
+        if (IS_INT(v)) return V_OBJ(int_to_str(AS_INT(v)));
+        return obj_str(ts, v);
+    }
     Value a[3];
     if (uarg_parse(ts, "str", args, nargs, kwnames, 0, names, a) < 0) return V_NULL;
     if (IS_NULL(a[1]) && IS_NULL(a[2])) {
@@ -606,8 +612,6 @@ static Value str_new_slot(ThreadState *ts, Type *type, Value *args, int nargs, O
     Bytes *b = (Bytes *)AS_OBJ(a[0]);
     return bytes_decode(ts, b->data, b->len, enc, errs);
 }
-
-static void str_dealloc(Obj *self) { (void)self; }
 
 static Value str_repr_slot(ThreadState *ts, Value self) { return V_OBJ(str_repr(AS_OBJ(self))); }
 
@@ -1851,7 +1855,6 @@ Type T_str = {
     .basicsize = sizeof(Str),
     .methods = str_methods,
     .new_ = str_new_slot,
-    .dealloc = str_dealloc,
     .repr = str_repr_slot,
     .str = str_str_slot,
     .hash = str_hash_slot,

@@ -1,0 +1,88 @@
+/* gil.h — the global interpreter lock, thread parking, and GIL statistics.
+ * The design and the policies are described at the top of vm/gil.c. */
+#ifndef TINY_GIL_H
+#define TINY_GIL_H
+
+#include "object.h"
+#include <pthread.h>
+#include <stdint.h>
+
+/* Switching policies (--gil=NAME, TINY_GIL). */
+typedef enum { GIL_TICKS, GIL_TIMED, GIL_FIFO, GIL_IO_PRIORITY } GilPolicy;
+
+/* Per-thread GIL statistics (--gil-stats, sys.gilstats()). Times in nanoseconds. */
+typedef struct GilStats {
+    uint64_t instructions;     /* bytecode instructions executed */
+    uint64_t acquisitions;     /* times the thread took the GIL */
+    uint64_t forced;           /* switches forced on it (interval expired / drop request) */
+    uint64_t voluntary;        /* releases around blocking calls */
+    uint64_t hold_ns, wait_ns; /* time holding / waiting for the GIL */
+    uint64_t longest_wait_ns;
+    uint64_t start_ns, end_ns; /* life of the thread (end 0 while alive) */
+} GilStats;
+
+/* Per-thread GIL and parking state, embedded in ThreadState. */
+typedef struct GilThread {
+    pthread_mutex_t mu;        /* protects the park flag */
+    pthread_cond_t cv;         /* the thread waits here: for the GIL (fifo policies) or when parked */
+    int unparked;              /* set by ts_unpark */
+    int in_queue;              /* waiting in the GIL ready queue */
+    struct ThreadState *qnext; /* ready-queue link */
+    uint64_t wait_start_ns;
+    uint64_t hold_start_ns;
+    GilStats stats;
+    const char *blocked_on;    /* what the thread is blocked in (NULL: running or waiting for the GIL) */
+    int blocked_forever;       /* blocked with no timeout on a tiny primitive (deadlock candidate) */
+    int64_t ticks_base;        /* ticks_left at the start of the current slice */
+} GilThread;
+
+/* Sets the policy and interval; interval_ns > 0 is a time interval, else interval_instr
+ * instructions. Called before any thread starts and by sys.setswitchinterval. */
+void gil_configure(GilPolicy policy, int64_t interval_instr, int64_t interval_ns);
+/* Parses a policy name ("ticks", "timed", "fifo", "io-priority"); -1 if unknown. */
+int gil_policy_from_name(const char *name);
+/* Parses an interval: "100" (instructions), "5ms", "200us", "1s"; -1 on a bad value. */
+int gil_parse_interval(const char *text, int64_t *instr, int64_t *ns);
+/* The current policy's name. */
+const char *gil_policy_name(void);
+/* Initialises a thread's GIL state (ts_new calls it). */
+void gil_thread_init(ThreadState *ts);
+/* Frees a thread's GIL state. */
+void gil_thread_fini(ThreadState *ts);
+/* Takes the GIL (blocks until this thread holds it). */
+void gil_take(ThreadState *ts);
+/* Drops the GIL. */
+void gil_drop(ThreadState *ts);
+/* Eval loop: the switch interval ran out or a drop was requested: offer the GIL. */
+void gil_yield(ThreadState *ts);
+/* Eval loop: the instruction counter ran out. */
+void gil_tick(ThreadState *ts);
+/* Eval breaker: counts the slice and honours a pending drop request. */
+void gil_check_drop(ThreadState *ts);
+/* Whether a second thread was ever started (switch intervals apply only then). */
+extern volatile int gil_engaged;
+/* Marks the GIL engaged (call with the GIL held, before starting a second thread). */
+void gil_engage(ThreadState *ts);
+
+/* Releases the GIL around a blocking call; `what` names it ("sleep", "read", ...). */
+void gil_blocking_begin(ThreadState *ts, const char *what);
+/* Takes the GIL back after a blocking call (io-priority: at the front of the queue). */
+void gil_blocking_end(ThreadState *ts);
+
+/* Parks the calling thread (GIL released while parked) until ts_unpark, the timeout
+ * (seconds; < 0 forever), or an interrupt. `what` names the primitive for deadlock
+ * reports; forever-parks on tiny primitives take part in deadlock detection.
+ * Returns 0 when unparked, 1 on timeout, -1 with an exception pending
+ * (KeyboardInterrupt, or RuntimeError for a detected deadlock). */
+int ts_park(ThreadState *ts, double timeout, const char *what);
+/* Wakes a parked thread (or makes its next park return at once). Call with the GIL held. */
+void ts_unpark(ThreadState *target);
+
+/* Monotonic clock in nanoseconds. */
+uint64_t gil_now_ns(void);
+/* Writes the --gil-stats report. */
+void gil_print_stats(FILE *out);
+/* sys.gilstats(): the same figures as a dict. */
+Value gil_stats_dict(ThreadState *ts);
+
+#endif
