@@ -104,6 +104,29 @@ typedef struct Compiler {
 #define EMIT(op, arg) emit(c, OP_##op, (arg))
 
 /* realloc that aborts when memory runs out. */
+/* The last pass: turns common instruction pairs into superinstructions (see the end of
+ * vm/opcodes.h). The second instruction of a pair stays where it is, so no jump moves. */
+static void fuse_pairs(uint32_t *code, int n) {
+    for (int i = 0; i + 1 < n; i++) {
+        int a = (int)INSTR_OP(code[i]), b = (int)INSTR_OP(code[i + 1]);
+        int c = i + 2 < n ? (int)INSTR_OP(code[i + 2]) : -1;
+        uint32_t arg = INSTR_ARG(code[i]);
+        if (a == OP_COMPARE_OP && (b == OP_POP_JUMP_IF_FALSE || b == OP_POP_JUMP_IF_TRUE)) {
+            code[i] = INSTR(OP_COMPARE_AND_BRANCH, arg);
+            i++;
+        } else if (a == OP_LOAD_CONST && b == OP_BINARY_OP) {
+            code[i] = INSTR(OP_LOAD_CONST_BINARY_OP, arg);
+            i++;
+        } else if (a == OP_LOAD_FAST && b == OP_LOAD_FAST) {
+            code[i] = INSTR(OP_LOAD_FAST_LOAD_FAST, arg);
+            i++;
+        } else if (a == OP_STORE_FAST && b == OP_LOAD_FAST && c != OP_LOAD_CONST) {
+            code[i] = INSTR(OP_STORE_FAST_LOAD_FAST, arg);
+            i++;
+        }
+    }
+}
+
 static void *xrealloc(void *p, size_t n) {
     void *q = realloc(p, n ? n : 1);
     if (!q) { fputs("tiny: out of memory\n", stderr); abort(); }
@@ -512,6 +535,7 @@ static Code *exit_unit(Compiler *c) {
         return NULL;
     }
 
+    fuse_pairs(u->code, n);
     Code *co = code_new();
     co->code = u->code; u->code = NULL;
     co->lines = u->lines; u->lines = NULL;

@@ -24,6 +24,7 @@ typedef struct Lexer {
     char parens[MAXLEVEL]; int parline[MAXLEVEL], parcol[MAXLEVEL], level;
     int atbol;
     int *incomplete;
+    LexOut *out;        /* where an error is recorded */
 } Lexer;
 
 static const struct { const char *s; int kind; } keywords[] = {
@@ -54,7 +55,7 @@ static const char *const kind_names[TK__COUNT] = {
     [TK_VBAREQUAL] = "|=", [TK_CIRCUMFLEXEQUAL] = "^=", [TK_LEFTSHIFTEQUAL] = "<<=",
     [TK_RIGHTSHIFTEQUAL] = ">>=", [TK_DOUBLESTAREQUAL] = "**=", [TK_DOUBLESLASH] = "//",
     [TK_DOUBLESLASHEQUAL] = "//=", [TK_AT] = "@", [TK_ATEQUAL] = "@=", [TK_RARROW] = "->",
-    [TK_ELLIPSIS] = "...", [TK_COLONEQUAL] = ":=", [TK_ERRCHAR] = "?",
+    [TK_ELLIPSIS] = "...", [TK_COLONEQUAL] = ":=", [TK_ERRCHAR] = "?", [TK_ERROR] = "error",
     [TK_FALSE] = "False", [TK_NONE] = "None", [TK_TRUE] = "True", [TK_AND] = "and",
     [TK_AS] = "as", [TK_ASSERT] = "assert", [TK_ASYNC] = "async", [TK_AWAIT] = "await",
     [TK_BREAK] = "break", [TK_CLASS] = "class", [TK_CONTINUE] = "continue",
@@ -107,12 +108,40 @@ void lex_error_at(ThreadState *ts, Type *t, Obj *filename, const char *src, int6
     free(text);
 }
 
-/* Raises an error at a byte position of the current line. */
+/* Records a tokenizer error at a byte position (raised later by the parser). */
 static int lerr(Lexer *L, Type *t, int line, int col, const char *msg)
 {
-    lex_error_at(L->ts, t, L->filename, L->src, L->end - L->src, line, col,
-                 L->inner ? L->line_base - 1 : 0, msg);
+    LexOut *o = L->out;
+    o->has_err = 1;
+    o->err_direct = 1;
+    o->err_type = t;
+    o->err_line = line;
+    o->err_col = col;
+    o->err_level = L->level;
+    if (L->level > 0) {
+        o->paren_ch = L->parens[L->level - 1];
+        o->paren_line = L->parline[L->level - 1] + (L->inner ? L->line_base - 1 : 0);
+        o->paren_col = L->parcol[L->level - 1];
+    }
+    snprintf(o->err_msg, sizeof o->err_msg, "%s", msg);
     return -1;
+}
+
+/* Records an error CPython's tokenizer reports through an error code: it does not
+ * override an earlier parser error. */
+static int lerr_code(Lexer *L, Type *t, int line, int col, const char *msg)
+{
+    lerr(L, t, line, col, msg);
+    L->out->err_direct = 0;
+    return -1;
+}
+
+void lex_raise(ThreadState *ts, const LexOut *out, Obj *filename, const char *src, int64_t len,
+               int line_delta, int *incomplete)
+{
+    if (out->err_incomplete && incomplete) *incomplete = 1;
+    lex_error_at(ts, out->err_type, filename, src, len, out->err_line, out->err_col,
+                 line_delta, out->err_msg);
 }
 
 static int push(Lexer *L, int kind, const char *s, int len, int line, int col,
@@ -370,7 +399,7 @@ static int scan_string(Lexer *L, const char *s, const char *q)
                 if (last < sline) last = sline;
             }
             if (triple) {
-                if (L->incomplete) *L->incomplete = 1;
+                L->out->err_incomplete = 1;
                 snprintf(msg, sizeof msg, "unterminated triple-quoted string literal (detected at line %d)", last);
             } else {
                 snprintf(msg, sizeof msg, "unterminated string literal (detected at line %d)", L->line);
@@ -491,7 +520,7 @@ static int do_indent(Lexer *L)
         if (altcol != L->altstack[L->indent]) goto tab_error;
     } else if (col > L->indstack[L->indent]) {
         if (L->indent + 1 >= MAXINDENT)
-            return lerr(L, &T_IndentationError, L->line, col_of(L, p), "too many levels of indentation");
+            return lerr_code(L, &T_IndentationError, L->line, col_of(L, p), "too many levels of indentation");
         if (altcol <= L->altstack[L->indent]) goto tab_error;
         L->indent++;
         L->indstack[L->indent] = col;
@@ -506,7 +535,7 @@ static int do_indent(Lexer *L)
             const char *e = p;
             while (e < L->end && *e != '\n') e++;
             if (e > p && e[-1] == '\r') e--;
-            return lerr(L, &T_IndentationError, L->line, col_of(L, e),
+            return lerr_code(L, &T_IndentationError, L->line, col_of(L, e),
                         "unindent does not match any outer indentation level");
         }
         if (altcol != L->altstack[L->indent]) goto tab_error;
@@ -517,7 +546,7 @@ tab_error:
         const char *e = p;
         while (e < L->end && *e != '\n') e++;
         (void)e;
-        return lerr(L, &T_TabError, L->line, 0, "inconsistent use of tabs and spaces in indentation");
+        return lerr_code(L, &T_TabError, L->line, 0, "inconsistent use of tabs and spaces in indentation");
     }
 }
 
@@ -562,17 +591,19 @@ static int tokenize(Lexer *L)
             const char *q = p + 1, *bsl_line = L->line_start;
             if (q < L->end && *q == '\r' && q + 1 < L->end && q[1] == '\n') q++;
             if (q >= L->end) {
-                if (L->incomplete) *L->incomplete = 1;
-                return lerr(L, &T_SyntaxError, L->line, col_of(L, p) + 1, "unexpected EOF while parsing");
+                lerr_code(L, &T_SyntaxError, L->line, col_of(L, p) + 1, "unexpected EOF while parsing");
+                L->out->err_incomplete = 1;
+                return -1;
             }
             if (*q != '\n')
-                return lerr(L, &T_SyntaxError, L->line, col_of(L, p) + 1,
-                            "unexpected character after line continuation character");
+                return lerr_code(L, &T_SyntaxError, L->line, col_of(L, p) + 1,
+                                 "unexpected character after line continuation character");
             L->p = q + 1; L->line++; L->line_start = L->p;
             if (L->p >= L->end) {
-                if (L->incomplete) *L->incomplete = 1;
-                return lerr(L, &T_SyntaxError, L->line - 1, (int)(p - bsl_line) + 1,
-                            "unexpected EOF while parsing");
+                lerr_code(L, &T_SyntaxError, L->line - 1, (int)(p - bsl_line) + 1,
+                          "unexpected EOF while parsing");
+                L->out->err_incomplete = 1;
+                return -1;
             }
             continue;
         }
@@ -620,7 +651,7 @@ eof:
             ecol = (int)n;
         }
         if (L->level > 0) {
-            if (L->incomplete) *L->incomplete = 1;
+            /* EOF inside brackets: the parser reports "'(' was never closed" */
         } else if (L->n > 0 && L->toks[L->n - 1].kind != TK_NEWLINE) {
             if (push(L, TK_NEWLINE, L->p, 0, eline, ecol, eline, ecol + 1) < 0) return -1;
         }
@@ -644,8 +675,15 @@ int lex_tokenize(ThreadState *ts, const char *src, int64_t len, Obj *filename, i
     /* skip a UTF-8 BOM */
     if (len >= 3 && !memcmp(src, "\xEF\xBB\xBF", 3)) { L.p += 3; L.line_start = L.p; }
     memset(out, 0, sizeof *out);
+    L.out = out;
     int r = tokenize(&L);
-    if (r < 0) { free(L.toks); return -1; }
+    if (r < 0 && !out->has_err) { free(L.toks); return -1; }
+    if (r < 0) {
+        int line = out->err_line, col = out->err_col;
+        if (push(&L, TK_ERROR, L.p, 0, line, col, line, col) < 0) { free(L.toks); return -1; }
+        out->toks = L.toks; out->n = L.n;
+        return 0;
+    }
     out->toks = L.toks; out->n = L.n;
     if (L.level > 0) {
         out->eof_in_paren = 1;

@@ -40,9 +40,12 @@ static const char ellipsis_id[] = "Ellipsis";
 
 /* ---------- tokens ---------- */
 
+static void raise_lex_error(Parser *p);
+
 static inline Token *cur(Parser *p)
 {
     if (p->pos > p->maxpos) p->maxpos = p->pos;
+    if (p->t[p->pos].kind == TK_ERROR) raise_lex_error(p);
     return &p->t[p->pos];
 }
 static inline int kind(Parser *p) { return cur(p)->kind; }
@@ -51,6 +54,7 @@ static inline int peek_kind(Parser *p, int k)
 {
     int i = p->pos + k < p->n ? p->pos + k : p->n - 1;
     if (i > p->maxpos) p->maxpos = i;
+    if (p->t[i].kind == TK_ERROR) raise_lex_error(p);
     return p->t[i].kind;
 }
 static inline Token *advance(Parser *p)
@@ -75,11 +79,26 @@ static int tok_at_eof(Parser *p, const Token *t)
     return 1;
 }
 
-/* Raises type with msg at line/col (0-based byte column); applies CPython's
- * "'(' was never closed" override and sets *incomplete for errors at EOF. */
+/* Raises the tokenizer's error (the parser reached the point where it stopped). */
+static void raise_lex_error(Parser *p)
+{
+    if (p->failed) return;
+    p->failed = 1;
+    if (p->fstring)
+        lex_raise(p->ts, &p->lx, p->filename, p->fsrc, p->fsrclen, p->fdelta, NULL);
+    else
+        lex_raise(p->ts, &p->lx, p->filename, p->src, p->len, 0, p->incomplete);
+}
+
+/* Raises type with msg at line/col (0-based byte column), with CPython's priorities:
+ * a later tokenizer error wins over a parser error (except "unexpected indent"), and
+ * an unclosed bracket on an earlier line is reported instead; sets *incomplete for
+ * errors at EOF. */
 static void raise_at(Parser *p, Type *type, int line, int col, int at_eof, const char *msg)
 {
     if (p->failed) return;
+    int indent_tok = type == &T_IndentationError && !strcmp(msg, "unexpected indent");
+    if (!indent_tok && p->lx.has_err && p->lx.err_direct) { raise_lex_error(p); return; }
     p->failed = 1;
     char buf[256];
     if (p->fstring) {
@@ -92,7 +111,7 @@ static void raise_at(Parser *p, Type *type, int line, int col, int at_eof, const
                      p->fdelta, msg);
         return;
     }
-    if (p->lx.eof_in_paren) {
+    if (!indent_tok && (p->lx.eof_in_paren || (p->lx.has_err && p->lx.err_level > 0))) {
         Token *far = &p->t[p->maxpos];
         if (far->kind == TK_ENDMARKER || far->line > p->lx.paren_line) {
             snprintf(buf, sizeof buf, "'%c' was never closed", p->lx.paren_ch);
@@ -575,7 +594,8 @@ static int fstring_field(Parser *p, const Token *t, const char **sp, const char 
     }
     Parser sub = *p;
     sub.t = lx.toks; sub.n = lx.n; sub.pos = 0; sub.maxpos = 0;
-    memset(&sub.lx, 0, sizeof sub.lx);
+    sub.lx = lx;
+    sub.lx.eof_in_paren = 0;
     sub.fstring = 1; sub.fsrc = text; sub.fsrclen = (int64_t)xn + 2; sub.fdelta = line - 1; sub.fcolbase = xcol - 1;
     sub.incomplete = NULL;
     Node *x = atom_paren(&sub);

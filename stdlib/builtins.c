@@ -507,7 +507,9 @@ static Value bi_input(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     if (IS_NULL(in)) {
         char *buf = NULL;
         size_t cap = 0;
+        gil_blocking_begin(ts, "input");
         ssize_t n = getline(&buf, &cap, stdin);
+        gil_blocking_end(ts);
         line = V_OBJ(n < 0 ? str_intern("") : str_new(buf, n));
         free(buf);
     } else if (OBJ_IS(in, T_TextFile)) {

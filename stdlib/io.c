@@ -10,14 +10,25 @@
 #include <errno.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <stdio_ext.h>
+#include "../vm/gil.h"
 
-/* A file: the stream, its name (str or int fd) and mode, and flags. */
+/* stdlib/signal.c */
+int signal_check(ThreadState *ts);
+int signal_poll(ThreadState *ts);
+
+/* A file: the stream, its name (str or int fd) and mode, and flags. busy counts the
+ * operations in progress with the GIL released (each holds a reference to the file); a
+ * close() meanwhile marks the file closed at once and leaves the fclose to the last of
+ * them (close_pending). */
 typedef struct TextFile {
     Obj hdr;
     FILE *fp;
     Value name;
     Obj *mode;
     uint8_t readable, writable, binary, closed, owned, std;
+    uint8_t close_pending;
+    int32_t busy;
 } TextFile;
 
 #define TF(v) ((TextFile *)AS_OBJ(v))
@@ -82,36 +93,249 @@ FILE *io_text_stream(Value f) {
     return t->fp;
 }
 
-/* Makes the result of a read: bytes in binary mode, else str. */
-static Value make_result(TextFile *f, const char *data, int64_t len) {
-    if (f->binary) return V_OBJ(bytes_new(data, len));
-    return V_OBJ(str_new(data, len));
+/* ---- blocking: the GIL is released around whatever may wait for the kernel ----
+ * Between gil_blocking_begin and gil_blocking_end only C memory is touched (the FILE, a
+ * StrBuf, the bytes of a str/bytes object pinned by a reference taken before). */
+
+/* Pins f for an operation with the GIL released. */
+static void file_pin(TextFile *f) {
+    o_incref(&f->hdr);
+    f->busy++;
+}
+
+/* Ends a pinned operation (GIL held): does a close() that came meanwhile; may free f. */
+static void file_unpin(TextFile *f) {
+    if (--f->busy == 0 && f->close_pending) {
+        f->close_pending = 0;
+        if (f->fp) {
+            if (f->owned) fclose(f->fp);
+            else if (f->writable) { fflush(f->fp); clearerr(f->fp); }
+        }
+        f->fp = NULL;
+    }
+    o_decref(&f->hdr);
+}
+
+/* Whether fwrite(data, len) on fp (locked) would go to the kernel now: the buffer would fill
+ * up, a line-buffered stream sees a newline, or the stream is unbuffered (or has no buffer yet). */
+static bool write_hits_kernel(FILE *fp, const char *data, size_t len) {
+    size_t size = __fbufsize(fp);
+    if (size <= 1) return true;
+    if (__fpending(fp) + len >= size) return true;
+    return __flbf(fp) && memchr(data, '\n', len) != NULL;
+}
+
+/* Writes len bytes to fp, releasing the GIL if that goes to the kernel (or another thread is
+ * using the stream), retrying after a signal whose handler did not raise. pin: the object
+ * holding data (kept alive meanwhile). -1 with an exception on error. */
+static int stream_write(ThreadState *ts, TextFile *f, FILE *fp, Value pin, const char *data, size_t len) {
+    if (ftrylockfile(fp) == 0) {
+        if (!write_hits_kernel(fp, data, len)) {  /* into the buffer: no need to let go */
+            fwrite_unlocked(data, 1, len, fp);
+            funlockfile(fp);
+            return io_check_stream(ts, fp);
+        }
+        funlockfile(fp);
+    }
+    if (f) file_pin(f);
+    v_incref(pin);
+    int r = 0;
+    for (;;) {
+        gil_blocking_begin(ts, "write");
+        size_t n = fwrite(data, 1, len, fp);
+        int e = errno;
+        bool failed = n < len && ferror(fp);
+        gil_blocking_end(ts);
+        if (failed && e == EINTR) {
+            clearerr(fp);
+            data += n;
+            len -= n;
+            if (signal_check(ts) < 0) { r = -1; break; }
+            continue;
+        }
+        errno = e;
+        r = io_check_stream(ts, fp);
+        if (r == 0) r = signal_poll(ts);
+        break;
+    }
+    v_decref(pin);
+    if (f) file_unpin(f);
+    return r;
+}
+
+/* Flushes fp, releasing the GIL when there is something to write (or another thread is using
+ * the stream); retries after a signal whose handler did not raise. -1 with an exception
+ * (OSError) on error; without a thread state (ts NULL) just flushes. */
+static int stream_flush(ThreadState *ts, TextFile *f, FILE *fp) {
+    if (!ts || ftrylockfile(fp) == 0) {
+        int res = 0;
+        bool done = false;
+        if (!ts) {
+            res = fflush(fp);
+            done = true;
+        } else {
+            if (__fpending(fp) == 0) { res = fflush_unlocked(fp); done = true; }
+            funlockfile(fp);
+        }
+        if (done) {
+            if (res == 0) return 0;
+            int e = errno;
+            clearerr(fp);
+            if (ts) exc_raise_errno(ts, e ? e : EIO, NULL);
+            return -1;
+        }
+    }
+    if (f) file_pin(f);
+    int r = 0;
+    for (;;) {
+        gil_blocking_begin(ts, "flush");
+        int res = fflush(fp);
+        int e = errno;
+        gil_blocking_end(ts);
+        if (res == 0) { r = signal_poll(ts); break; }
+        clearerr(fp);
+        if (e == EINTR) {
+            if (signal_check(ts) < 0) { r = -1; break; }
+            continue;
+        }
+        exc_raise_errno(ts, e ? e : EIO, NULL);
+        r = -1;
+        break;
+    }
+    if (f) file_unpin(f);
+    return r;
+}
+
+/* Read requests, done with the FILE locked (getc_unlocked). */
+typedef struct ReadReq {
+    int kind;          /* RD_LINE: up to '\n' (or limit); RD_CHARS: limit chars; RD_ALL: to EOF (limit: bytes) */
+    int64_t limit;     /* chars (text) or bytes (binary); < 0 none */
+    bool binary;
+    int64_t count;     /* chars/bytes read so far */
+    int state;         /* RD_LINE/RD_CHARS: UTF-8 continuation bytes still to copy */
+    bool done;
+} ReadReq;
+enum { RD_LINE, RD_CHARS, RD_ALL };
+
+/* Reads per req into b from a locked fp; returns 0 (done or EOF) or the errno of an error. */
+static int read_some(FILE *fp, ReadReq *q, StrBuf *b) {
+    int c;
+    if (q->kind == RD_ALL) {
+        char chunk[8192];
+        for (;;) {
+            size_t want = sizeof chunk;
+            if (q->limit >= 0 && (int64_t)want > q->limit - q->count) want = (size_t)(q->limit - q->count);
+            if (want == 0) break;
+            size_t n = fread_unlocked(chunk, 1, want, fp);
+            if (n > 0) { sb_putn(b, chunk, (int64_t)n); q->count += (int64_t)n; }
+            if (n < want) {
+                if (ferror_unlocked(fp)) return errno ? errno : EIO;
+                break;
+            }
+        }
+        q->done = true;
+        return 0;
+    }
+    for (;;) {
+        if (q->state > 0) {
+            /* the rest of a UTF-8 sequence */
+            c = getc_unlocked(fp);
+            if (c == EOF) break;
+            if ((c & 0xC0) != 0x80) { ungetc(c, fp); q->state = 0; continue; }
+            sb_putc(b, (char)c);
+            q->state--;
+            continue;
+        }
+        if (q->limit >= 0 && q->count >= q->limit) {
+            if (q->kind == RD_LINE && !q->binary) q->state = -1;  /* finish a partial sequence */
+            else { q->done = true; return 0; }
+        }
+        if (q->state < 0) {
+            c = getc_unlocked(fp);
+            if (c == EOF) break;
+            if ((c & 0xC0) != 0x80) { ungetc(c, fp); q->done = true; return 0; }
+            sb_putc(b, (char)c);
+            continue;
+        }
+        c = getc_unlocked(fp);
+        if (c == EOF) break;
+        sb_putc(b, (char)c);
+        if (q->binary) q->count++;
+        else if (q->kind == RD_CHARS) {
+            q->count++;
+            q->state = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+        } else if ((c & 0xC0) != 0x80) q->count++;
+        if (q->kind == RD_LINE && c == '\n') { q->done = true; return 0; }
+    }
+    if (ferror_unlocked(fp)) return errno ? errno : EIO;
+    q->done = true;
+    return 0;
+}
+
+#ifdef __GLIBC__
+/* Whether a request can be served from fp's buffer alone (fp locked; glibc's FILE). */
+static bool read_buffered(FILE *fp, const ReadReq *q) {
+    if (q->kind == RD_ALL && q->limit < 0) return false;
+    if (fp->_IO_read_ptr >= fp->_IO_read_end) return false;
+    size_t avail = (size_t)(fp->_IO_read_end - fp->_IO_read_ptr);
+    /* enough bytes for limit chars (up to 4 bytes each, and the rest of a sequence) */
+    if (q->limit >= 0 && (q->binary ? (uint64_t)q->limit < avail : (uint64_t)q->limit + 1 < avail / 4))
+        return true;
+    return q->kind == RD_LINE && memchr(fp->_IO_read_ptr, '\n', avail) != NULL;
+}
+#endif
+
+/* Runs a read request on f: from the buffer with the GIL held when possible, else with the
+ * GIL released; retries after a signal whose handler did not raise. Returns the str/bytes. */
+static Value stream_read(ThreadState *ts, TextFile *f, ReadReq *q) {
+    StrBuf b;
+    sb_init(&b);
+    FILE *fp = f->fp;
+    file_pin(f);
+    int err = 0;
+    while (!q->done) {
+        bool fast = false;
+#ifdef __GLIBC__
+        if (ftrylockfile(fp) == 0) {
+            fast = read_buffered(fp, q);
+            if (!fast) funlockfile(fp);
+        }
+#endif
+        if (!fast) {
+            gil_blocking_begin(ts, "read");
+            flockfile(fp);
+        }
+        err = read_some(fp, q, &b);
+        if (err) clearerr_unlocked(fp);
+        funlockfile(fp);
+        if (!fast) {
+            gil_blocking_end(ts);
+            if (!err && signal_poll(ts) < 0) { err = -1; break; }
+        }
+        if (err == EINTR) {
+            err = 0;
+            if (signal_check(ts) < 0) { err = -1; break; }
+            continue;
+        }
+        break;
+    }
+    if (err == 0) clearerr(fp);  /* EOF: a terminal may give more later */
+    file_unpin(f);  /* f may be gone now */
+    if (err) {
+        sb_free(&b);
+        if (err > 0) exc_raise_errno(ts, err, NULL);
+        return V_NULL;
+    }
+    const char *data = b.data ? b.data : "";
+    Value r = q->binary ? V_OBJ(bytes_new(data, b.len)) : V_OBJ(str_new(data, b.len));
+    sb_free(&b);
+    return r;
 }
 
 /* Reads a line (up to limit chars/bytes when limit >= 0) into a str/bytes. */
 static Value read_line(ThreadState *ts, TextFile *f, int64_t limit) {
-    StrBuf b;
-    sb_init(&b);
-    int64_t count = 0;
-    int c;
-    while ((limit < 0 || count < limit) && (c = getc(f->fp)) != EOF) {
-        sb_putc(&b, (char)c);
-        if (!f->binary && (c & 0xC0) != 0x80) count++;
-        else if (f->binary) count++;
-        if (c == '\n') break;
-    }
-    /* Finish a partial UTF-8 sequence at the limit. */
-    if (!f->binary && limit >= 0) {
-        while ((c = getc(f->fp)) != EOF) {
-            if ((c & 0xC0) != 0x80) { ungetc(c, f->fp); break; }
-            sb_putc(&b, (char)c);
-        }
-    }
-    if (io_check_stream(ts, f->fp) < 0) { sb_free(&b); return V_NULL; }
-    clearerr(f->fp);
-    Value r = make_result(f, b.data ? b.data : "", b.len);
-    sb_free(&b);
-    return r;
+    ReadReq q = { .kind = RD_LINE, .limit = limit, .binary = f->binary };
+    return stream_read(ts, f, &q);
 }
 
 Value io_readline(ThreadState *ts, Value f) {
@@ -132,38 +356,8 @@ static Value file_read(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     int64_t size;
     if (get_size(ts, "read", args, nargs, kwnames, &size) < 0) return V_NULL;
     TextFile *f = TF(args[0]);
-    StrBuf b;
-    sb_init(&b);
-    if (size < 0 || f->binary) {
-        char chunk[8192];
-        for (;;) {
-            size_t want = sizeof chunk;
-            if (size >= 0 && (int64_t)want > size - b.len) want = (size_t)(size - b.len);
-            if (want == 0) break;
-            size_t n = fread(chunk, 1, want, f->fp);
-            if (n > 0) sb_putn(&b, chunk, (int64_t)n);
-            if (n < want) break;
-        }
-    } else {
-        int64_t count = 0;
-        int c;
-        while (count < size && (c = getc(f->fp)) != EOF) {
-            sb_putc(&b, (char)c);
-            count++;
-            int more = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
-            while (more-- > 0) {
-                c = getc(f->fp);
-                if (c == EOF) break;
-                if ((c & 0xC0) != 0x80) { ungetc(c, f->fp); break; }
-                sb_putc(&b, (char)c);
-            }
-        }
-    }
-    if (io_check_stream(ts, f->fp) < 0) { sb_free(&b); return V_NULL; }
-    clearerr(f->fp);
-    Value r = make_result(f, b.data ? b.data : "", b.len);
-    sb_free(&b);
-    return r;
+    ReadReq q = { .kind = size < 0 || f->binary ? RD_ALL : RD_CHARS, .limit = size, .binary = f->binary };
+    return stream_read(ts, f, &q);
 }
 
 static Value file_readline(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
@@ -199,8 +393,7 @@ static int64_t write_value(ThreadState *ts, TextFile *f, Value v) {
             return -1;
         }
         Bytes *b = (Bytes *)AS_OBJ(v);
-        fwrite(b->data, 1, (size_t)b->len, f->fp);
-        if (io_check_stream(ts, f->fp) < 0) return -1;
+        if (stream_write(ts, f, f->fp, v, (const char *)b->data, (size_t)b->len) < 0) return -1;
         return b->len;
     }
     if (!IS_STR(v) && !obj_isinstance(v, &T_str)) {
@@ -208,8 +401,7 @@ static int64_t write_value(ThreadState *ts, TextFile *f, Value v) {
         return -1;
     }
     Str *s = AS_STR(v);
-    fwrite(s->data, 1, (size_t)s->len, f->fp);
-    if (io_check_stream(ts, f->fp) < 0) return -1;
+    if (stream_write(ts, f, f->fp, v, s->data, (size_t)s->len) < 0) return -1;
     return s->nchars;
 }
 
@@ -243,11 +435,7 @@ static Value file_flush(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     if (file_check(ts, args[0], "flush") < 0) return V_NULL;
     if (arg_count(ts, "flush", nargs - 1, kwnames, 0, 0) < 0) return V_NULL;
     TextFile *f = TF(args[0]);
-    if (f->writable && fflush(f->fp) != 0) {
-        int e = errno;
-        clearerr(f->fp);
-        return exc_raise_errno(ts, e, NULL);
-    }
+    if (f->writable && stream_flush(ts, f, f->fp) < 0) return V_NULL;
     return V_NONE;
 }
 
@@ -255,6 +443,15 @@ static Value file_flush(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
 static int file_do_close(ThreadState *ts, TextFile *f) {
     if (f->closed) return 0;
     f->closed = 1;
+    if (f->busy > 0) {  /* another thread is in a read or write: it closes when done */
+        f->close_pending = 1;
+        return 0;
+    }
+    if (f->writable && f->fp && stream_flush(ts, f, f->fp) < 0) {
+        if (f->owned) fclose(f->fp);
+        f->fp = NULL;
+        return -1;
+    }
     int r;
     if (f->owned) r = fclose(f->fp);
     else r = f->writable ? fflush(f->fp) : 0;
@@ -444,8 +641,40 @@ Obj *io_file_from_stream(FILE *fp, const char *name, const char *mode) {
 }
 
 void io_flush_std(ThreadState *ts) {
-    fflush(stdout);
-    fflush(stderr);
+    Value pending = ts ? exc_fetch(ts) : V_NULL;  /* errors are ignored; a pending exception stays */
+    if (stream_flush(ts, NULL, stdout) < 0 && ts) exc_clear(ts);
+    if (stream_flush(ts, NULL, stderr) < 0 && ts) exc_clear(ts);
+    if (!IS_NULL(pending)) exc_set(ts, pending);
+}
+
+/* The stream behind a print-style target: a TextFile (checked open and writable) or, for
+ * V_NULL, the C stdout. NULL with an exception otherwise. */
+static FILE *target_stream(ThreadState *ts, Value file, TextFile **tf) {
+    *tf = NULL;
+    if (IS_NULL(file)) return stdout;
+    if (file_check_write(ts, file, "write") < 0) return NULL;
+    *tf = TF(file);
+    return (*tf)->fp;
+}
+
+/* For print's fast path: writes len bytes of data (kept alive by the object pin, e.g. the
+ * str they belong to) to file, a TextFile, or to the C stdout when file is V_NULL. The GIL
+ * is released only if the write goes to the kernel; the file is checked open at each call
+ * (another thread may close it meanwhile). -1 with an exception on error. */
+int io_write_stream(ThreadState *ts, Value file, Value pin, const char *data, size_t len) {
+    TextFile *tf;
+    FILE *fp = target_stream(ts, file, &tf);
+    if (!fp) return -1;
+    return stream_write(ts, tf, fp, pin, data, len);
+}
+
+/* Flushes file (a TextFile, or the C stdout for V_NULL), releasing the GIL while it writes;
+ * -1 with an exception on error. */
+int io_flush_stream(ThreadState *ts, Value file) {
+    TextFile *tf;
+    FILE *fp = target_stream(ts, file, &tf);
+    if (!fp) return -1;
+    return stream_flush(ts, tf, fp);
 }
 
 Value io_open(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {

@@ -2,7 +2,10 @@
 #include "builtins.h"
 #include "../vm/module.h"
 
+extern const NativeModule signal_module_def;  /* stdlib/signal.c */
+extern const NativeModule thread_module_def;  /* stdlib/thread.c */
+
 const NativeModule *const native_modules[] = {
     &sys_module_def, &time_module_def, &math_module_def, &random_module_def,
-    &os_module_def, &os_path_module_def, &gcmod_module_def, NULL,
+    &os_module_def, &os_path_module_def, &gcmod_module_def, &signal_module_def, &thread_module_def, NULL,
 };

@@ -1,4 +1,5 @@
 /* os.c — the os module (process info, environment, files and directories) and os.path. */
+#define _GNU_SOURCE  /* pipe2, dup3 */
 #include "builtins.h"
 #include "../vm/state.h"
 #include "../vm/str.h"
@@ -14,8 +15,18 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/random.h>
+#include <fcntl.h>
+#include <signal.h>
+#include "../vm/gil.h"
 
 extern char **environ;
+
+/* The child's half of fork (vm/state.c): the interpreter becomes single-threaded. */
+extern void interp_after_fork_child(ThreadState *ts);
+/* stdlib/signal.c */
+int signal_check(ThreadState *ts);
+int signal_poll(ThreadState *ts);
+void signal_after_fork_child(void);
 
 /* Requires a str path argument (CPython's message for other types); returns its C string or NULL. */
 static const char *path_arg(ThreadState *ts, const char *fname, const char *argname, Value v) {
@@ -161,7 +172,12 @@ static Value os_system(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     const char *cmd = path_arg(ts, "system", "command", args[0]);
     if (!cmd) return V_NULL;
     io_flush_std(ts);
-    int r = system(cmd);
+    char *copy = strdup(cmd);  /* the str is not touched with the GIL released */
+    if (!copy) return exc_raise(ts, &T_MemoryError, "");
+    gil_blocking_begin(ts, "system");
+    int r = system(copy);
+    gil_blocking_end(ts);
+    free(copy);
     return V_INT(r);
 }
 
@@ -170,6 +186,316 @@ static Value os_exit_(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     int64_t code;
     if (obj_as_index(ts, args[0], &code) < 0) return V_NULL;
     _exit((int)code);
+}
+
+/* ---- processes and file descriptors ---- */
+
+/* Converts an int argument to a C int (OverflowError as CPython's converters say). */
+static int int_arg(ThreadState *ts, Value v, int *out) {
+    int64_t n;
+    if (obj_as_index(ts, v, &n) < 0) return -1;
+    if (n > INT32_MAX) {
+        exc_raise(ts, &T_OverflowError, "signed integer is greater than maximum");
+        return -1;
+    }
+    if (n < INT32_MIN) {
+        exc_raise(ts, &T_OverflowError, "signed integer is less than minimum");
+        return -1;
+    }
+    *out = (int)n;
+    return 0;
+}
+
+/* The os module's hook list `key` (borrowed List; created when create), or NULL. */
+static Obj *fork_hooks(const char *key, bool create) {
+    if (!the_interp.modules) return NULL;
+    Value m = dict_get_str(the_interp.modules, str_intern("os"));
+    if (!OBJ_IS(m, T_module)) return NULL;
+    Value l = dict_get_cstr(MODULE_DICT(AS_OBJ(m)), key);
+    if (IS_LIST(l)) return AS_OBJ(l);
+    if (!create) return NULL;
+    Obj *nl = list_new(0);
+    dict_set_cstr(MODULE_DICT(AS_OBJ(m)), key, V_OBJ(nl));
+    o_decref(nl);
+    return nl;
+}
+
+/* Runs the registered fork hooks `key` (newest first when reverse); their exceptions are
+ * reported on stderr and ignored, as CPython's unraisable hook does. */
+static void run_fork_hooks(ThreadState *ts, const char *key, bool reverse) {
+    Obj *l = fork_hooks(key, false);
+    if (!l || AS_LIST(V_OBJ(l))->len == 0) return;
+    Obj *snap = list_from_array(AS_LIST(V_OBJ(l))->items, AS_LIST(V_OBJ(l))->len);
+    int64_t n = AS_LIST(V_OBJ(snap))->len;
+    for (int64_t k = 0; k < n; k++) {
+        Value f = AS_LIST(V_OBJ(snap))->items[reverse ? n - 1 - k : k];
+        Value r = obj_call0(ts, f);
+        if (!IS_NULL(r)) { v_decref(r); continue; }
+        Value exc = exc_fetch(ts);
+        Value fr = obj_repr(ts, f);
+        fflush(stdout);
+        fprintf(stderr, "Exception ignored in: %s\n", IS_NULL(fr) ? "<hook>" : STR_DATA(AS_OBJ(fr)));
+        if (IS_NULL(fr)) exc_clear(ts);
+        v_decref(fr);
+        exc_print(ts, exc, stderr);
+        v_decref(exc);
+    }
+    o_decref(snap);
+}
+
+/* os.register_at_fork(*, before=None, after_in_child=None, after_in_parent=None). */
+static Value os_register_at_fork(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    static const char *const names[] = { "before", "after_in_child", "after_in_parent", NULL };
+    static const char *const keys[] = { "_at_fork_before", "_at_fork_child", "_at_fork_parent" };
+    if (nargs > 0) return exc_raise(ts, &T_TypeError, "register_at_fork() takes no positional arguments");
+    if (kwnames) {
+        Tuple *kw = (Tuple *)kwnames;
+        for (int64_t i = 0; i < kw->len; i++) {
+            const char *k = STR_DATA(AS_OBJ(kw->items[i]));
+            bool ok = false;
+            for (int j = 0; names[j]; j++) ok = ok || strcmp(k, names[j]) == 0;
+            if (!ok)
+                return exc_raise(ts, &T_TypeError, "'%s' is an invalid keyword argument for register_at_fork()", k);
+        }
+    }
+    Value a[3];
+    bool any = false;
+    for (int j = 0; j < 3; j++) {
+        a[j] = arg_kw(args, nargs, kwnames, names[j]);
+        if (IS_NULL(a[j]) || IS_NONE(a[j])) { a[j] = V_NULL; continue; }
+        Type *t = obj_type(a[j]);
+        bool callable = (t->flags & TF_HEAPTYPE) ? !IS_NULL(type_lookup(t, NAME(__call__))) : t->call != NULL;
+        if (!callable)
+            return exc_raise(ts, &T_TypeError, "'%s' must be callable, not %s", names[j], obj_type_name(a[j]));
+        any = true;
+    }
+    if (!any) return exc_raise(ts, &T_TypeError, "At least one argument is required.");
+    for (int j = 0; j < 3; j++) {
+        if (IS_NULL(a[j])) continue;
+        Obj *l = fork_hooks(keys[j], true);
+        if (!l) return exc_raise(ts, &T_RuntimeError, "register_at_fork(): the os module is not imported");
+        list_append(l, a[j]);
+    }
+    return V_NONE;
+}
+
+static Value os_fork(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (arg_count(ts, "fork", nargs, kwnames, 0, 0) < 0) return V_NULL;
+    run_fork_hooks(ts, "_at_fork_before", true);
+    pid_t pid = fork();
+    int e = errno;
+    if (pid == 0) {
+        interp_after_fork_child(ts);
+        signal_after_fork_child();
+        run_fork_hooks(ts, "_at_fork_child", false);
+    } else {
+        run_fork_hooks(ts, "_at_fork_parent", false);
+    }
+    if (pid < 0) return exc_raise_errno(ts, e, NULL);
+    return V_INT(pid);
+}
+
+/* A (pid, status) tuple. */
+static Value pid_status(pid_t pid, int status) {
+    return V_OBJ(tuple_pack(2, V_INT(pid), V_INT(status)));
+}
+
+static Value os_wait(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (arg_count(ts, "wait", nargs, kwnames, 0, 0) < 0) return V_NULL;
+    for (;;) {
+        int status = 0;
+        gil_blocking_begin(ts, "wait");
+        pid_t pid = wait(&status);
+        int e = errno;
+        gil_blocking_end(ts);
+        if (pid >= 0) return signal_poll(ts) < 0 ? V_NULL : pid_status(pid, status);
+        if (e != EINTR) return exc_raise_errno(ts, e, NULL);
+        if (signal_check(ts) < 0) return V_NULL;
+    }
+}
+
+static Value os_waitpid(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (arg_count(ts, "waitpid", nargs, kwnames, 2, 2) < 0) return V_NULL;
+    int pid, options;
+    if (int_arg(ts, args[0], &pid) < 0 || int_arg(ts, args[1], &options) < 0) return V_NULL;
+    for (;;) {
+        int status = 0;
+        pid_t r;
+        if (options & WNOHANG) {
+            r = waitpid(pid, &status, options);  /* does not wait */
+        } else {
+            gil_blocking_begin(ts, "waitpid");
+            r = waitpid(pid, &status, options);
+            int e = errno;
+            gil_blocking_end(ts);
+            errno = e;
+        }
+        if (r >= 0) return signal_poll(ts) < 0 ? V_NULL : pid_status(r, status);
+        int e = errno;
+        if (e != EINTR) return exc_raise_errno(ts, e, NULL);
+        if (signal_check(ts) < 0) return V_NULL;
+    }
+}
+
+/* os.waitstatus_to_exitcode(status): the exit code, or -signal for a killed process. */
+static Value os_waitstatus_to_exitcode(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    static const char *const names[] = { "status", NULL };
+    Value a[1];
+    if (bi_parse_args(ts, "waitstatus_to_exitcode", args, nargs, kwnames, names, 1, 1, a) < 0) return V_NULL;
+    int st;
+    if (int_arg(ts, a[0], &st) < 0) return V_NULL;
+    if (WIFEXITED(st)) return V_INT(WEXITSTATUS(st));
+    if (WIFSIGNALED(st)) return V_INT(-WTERMSIG(st));
+    return exc_raise(ts, &T_ValueError, "invalid wait status: %d", st);
+}
+
+/* Defines os.NAME(status) over a <sys/wait.h> macro; as_bool: the result is a bool. */
+#define WAIT_MACRO(name, as_bool)                                                            \
+    static Value os_##name(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {         \
+        static const char *const names[] = { "status", NULL };                              \
+        Value a[1];                                                                         \
+        if (bi_parse_args(ts, #name, args, nargs, kwnames, names, 1, 1, a) < 0) return V_NULL; \
+        int st;                                                                             \
+        if (int_arg(ts, a[0], &st) < 0) return V_NULL;                                      \
+        return as_bool ? V_BOOL(name(st)) : V_INT(name(st));                                \
+    }
+
+WAIT_MACRO(WIFEXITED, true)
+WAIT_MACRO(WEXITSTATUS, false)
+WAIT_MACRO(WIFSIGNALED, true)
+WAIT_MACRO(WTERMSIG, false)
+WAIT_MACRO(WIFSTOPPED, true)
+WAIT_MACRO(WSTOPSIG, false)
+WAIT_MACRO(WIFCONTINUED, true)
+WAIT_MACRO(WCOREDUMP, true)
+
+static Value os_kill(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (arg_count(ts, "kill", nargs, kwnames, 2, 2) < 0) return V_NULL;
+    int pid, sig;
+    if (int_arg(ts, args[0], &pid) < 0 || int_arg(ts, args[1], &sig) < 0) return V_NULL;
+    if (kill(pid, sig) != 0) return exc_raise_errno(ts, errno, NULL);
+    /* A signal sent to this process runs its handler now (CPython does the same). */
+    if (signal_check(ts) < 0) return V_NULL;
+    return V_NONE;
+}
+
+static Value os_getpgid(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (arg_count(ts, "getpgid", nargs, kwnames, 1, 1) < 0) return V_NULL;
+    int pid;
+    if (int_arg(ts, args[0], &pid) < 0) return V_NULL;
+    pid_t g = getpgid(pid);
+    if (g < 0) return exc_raise_errno(ts, errno, NULL);
+    return V_INT(g);
+}
+
+static Value os_getpgrp(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (arg_count(ts, "getpgrp", nargs, kwnames, 0, 0) < 0) return V_NULL;
+    return V_INT(getpgrp());
+}
+
+static Value os_pipe(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (arg_count(ts, "pipe", nargs, kwnames, 0, 0) < 0) return V_NULL;
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) return exc_raise_errno(ts, errno, NULL);
+    return V_OBJ(tuple_pack(2, V_INT(fds[0]), V_INT(fds[1])));
+}
+
+static Value os_read(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (arg_count(ts, "read", nargs, kwnames, 2, 2) < 0) return V_NULL;
+    int fd;
+    int64_t n;
+    if (int_arg(ts, args[0], &fd) < 0 || obj_as_index(ts, args[1], &n) < 0) return V_NULL;
+    if (n < 0) return exc_raise_errno(ts, EINVAL, NULL);
+    char *buf = malloc(n > 0 ? (size_t)n : 1);
+    if (!buf) return exc_raise(ts, &T_MemoryError, "");
+    for (;;) {
+        gil_blocking_begin(ts, "read");
+        ssize_t r = read(fd, buf, (size_t)n);
+        int e = errno;
+        gil_blocking_end(ts);
+        if (r >= 0) {
+            Value res = signal_poll(ts) < 0 ? V_NULL : V_OBJ(bytes_new(buf, r));
+            free(buf);
+            return res;
+        }
+        if (e != EINTR || signal_check(ts) < 0) {
+            free(buf);
+            return e != EINTR ? exc_raise_errno(ts, e, NULL) : V_NULL;
+        }
+    }
+}
+
+static Value os_write(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (arg_count(ts, "write", nargs, kwnames, 2, 2) < 0) return V_NULL;
+    int fd;
+    if (int_arg(ts, args[0], &fd) < 0) return V_NULL;
+    Value data = args[1];
+    if (!IS_OBJ(data) || !obj_isinstance(data, &T_bytes))
+        return exc_raise(ts, &T_TypeError, "a bytes-like object is required, not '%s'", obj_type_name(data));
+    Bytes *b = (Bytes *)AS_OBJ(data);
+    const uint8_t *p = b->data;
+    size_t len = (size_t)b->len;
+    v_incref(data);  /* its bytes are read with the GIL released */
+    Value res;
+    for (;;) {
+        gil_blocking_begin(ts, "write");
+        ssize_t r = write(fd, p, len);
+        int e = errno;
+        gil_blocking_end(ts);
+        if (r >= 0) { res = signal_poll(ts) < 0 ? V_NULL : V_INT(r); break; }
+        if (e != EINTR) { res = exc_raise_errno(ts, e, NULL); break; }
+        if (signal_check(ts) < 0) { res = V_NULL; break; }
+    }
+    v_decref(data);
+    return res;
+}
+
+static Value os_close(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    static const char *const names[] = { "fd", NULL };
+    Value a[1];
+    if (bi_parse_args(ts, "close", args, nargs, kwnames, names, 1, 1, a) < 0) return V_NULL;
+    int fd;
+    if (int_arg(ts, a[0], &fd) < 0) return V_NULL;
+    gil_blocking_begin(ts, "close");
+    int r = close(fd);
+    int e = errno;
+    gil_blocking_end(ts);
+    if (r != 0 && e != EINTR) return exc_raise_errno(ts, e, NULL);  /* EINTR: closed anyway (Linux) */
+    return V_NONE;
+}
+
+static Value os_dup(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (arg_count(ts, "dup", nargs, kwnames, 1, 1) < 0) return V_NULL;
+    int fd;
+    if (int_arg(ts, args[0], &fd) < 0) return V_NULL;
+    int r = fcntl(fd, F_DUPFD_CLOEXEC, 0);  /* non-inheritable, as CPython's */
+    if (r < 0) return exc_raise_errno(ts, errno, NULL);
+    return V_INT(r);
+}
+
+static Value os_dup2(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    static const char *const names[] = { "fd", "fd2", "inheritable", NULL };
+    Value a[3];
+    if (bi_parse_args(ts, "dup2", args, nargs, kwnames, names, 3, 2, a) < 0) return V_NULL;
+    int fd, fd2, inheritable = 1;
+    if (int_arg(ts, a[0], &fd) < 0 || int_arg(ts, a[1], &fd2) < 0) return V_NULL;
+    if (!IS_NULL(a[2]) && (inheritable = obj_truthy(ts, a[2])) < 0) return V_NULL;
+    int r;
+    if (fd == fd2) {
+        r = fcntl(fd, F_GETFD) < 0 ? -1 : fd;  /* dup3 refuses equal fds; dup2 checks fd */
+    } else {
+        do r = dup3(fd, fd2, inheritable ? 0 : O_CLOEXEC);
+        while (r < 0 && errno == EINTR);
+    }
+    if (r < 0) return exc_raise_errno(ts, errno, NULL);
+    return V_INT(r);
+}
+
+static Value os_isatty(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (arg_count(ts, "isatty", nargs, kwnames, 1, 1) < 0) return V_NULL;
+    int fd;
+    if (int_arg(ts, args[0], &fd) < 0) return V_NULL;
+    return V_BOOL(isatty(fd));
 }
 
 static const MethodDef os_functions[] = {
@@ -189,6 +515,29 @@ static const MethodDef os_functions[] = {
     { "urandom", os_urandom, 0 },
     { "system", os_system, 0 },
     { "_exit", os_exit_, 0 },
+    { "fork", os_fork, 0 },
+    { "register_at_fork", os_register_at_fork, 0 },
+    { "wait", os_wait, 0 },
+    { "waitpid", os_waitpid, 0 },
+    { "waitstatus_to_exitcode", os_waitstatus_to_exitcode, 0 },
+    { "WIFEXITED", os_WIFEXITED, 0 },
+    { "WEXITSTATUS", os_WEXITSTATUS, 0 },
+    { "WIFSIGNALED", os_WIFSIGNALED, 0 },
+    { "WTERMSIG", os_WTERMSIG, 0 },
+    { "WIFSTOPPED", os_WIFSTOPPED, 0 },
+    { "WSTOPSIG", os_WSTOPSIG, 0 },
+    { "WIFCONTINUED", os_WIFCONTINUED, 0 },
+    { "WCOREDUMP", os_WCOREDUMP, 0 },
+    { "kill", os_kill, 0 },
+    { "getpgid", os_getpgid, 0 },
+    { "getpgrp", os_getpgrp, 0 },
+    { "pipe", os_pipe, 0 },
+    { "read", os_read, 0 },
+    { "write", os_write, 0 },
+    { "close", os_close, 0 },
+    { "dup", os_dup, 0 },
+    { "dup2", os_dup2, 0 },
+    { "isatty", os_isatty, 0 },
     { NULL, NULL, 0 },
 };
 
@@ -414,6 +763,9 @@ static int os_init(ThreadState *ts, Obj *m) {
     module_add(m, "extsep", V_OBJ(str_intern(".")));
     module_add(m, "pathsep", V_OBJ(str_intern(":")));
     module_add(m, "devnull", V_OBJ(str_intern("/dev/null")));
+    module_add(m, "WNOHANG", V_INT(WNOHANG));
+    module_add(m, "WUNTRACED", V_INT(WUNTRACED));
+    module_add(m, "WCONTINUED", V_INT(WCONTINUED));
     Obj *env = dict_new();
     for (char **e = environ; e && *e; e++) {
         const char *eq = strchr(*e, '=');

@@ -6,11 +6,14 @@
 #include "../vm/exc.h"
 #include "../vm/module.h"
 #include "../vm/eval.h"
+#include "../vm/gil.h"
 #include <time.h>
 #include <errno.h>
 #include <math.h>
 #include <string.h>
 #include <stdlib.h>
+
+int signal_run_pending(ThreadState *ts);  /* stdlib/signal.c */
 
 /* Nanoseconds of a clock. */
 static int64_t clock_ns(clockid_t id) {
@@ -57,18 +60,18 @@ static Value time_sleep(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     if (isnan(secs)) return exc_raise(ts, &T_ValueError, "Invalid value NaN (not a number)");
     if (secs < 0) return exc_raise(ts, &T_ValueError, "sleep length must be non-negative");
     if (secs > 9.2e9) return exc_raise(ts, &T_OverflowError, "sleep length is too large");
-    struct timespec req, rem;
-    req.tv_sec = (time_t)secs;
-    req.tv_nsec = (long)((secs - (double)req.tv_sec) * 1e9);
-    if (req.tv_nsec >= 1000000000) { req.tv_sec++; req.tv_nsec -= 1000000000; }
-    while (nanosleep(&req, &rem) != 0) {
-        if (errno != EINTR) return exc_raise_errno(ts, errno, NULL);
-        if (vm_handle_breaker(ts) < 0) return V_NULL;
-        if (the_interp.sigint_pending) {
-            ts->eval_breaker = 1;
-            if (vm_handle_breaker(ts) < 0) return V_NULL;
-        }
-        req = rem;
+    /* Parked with the GIL released; Ctrl-C ends the park early (-1, KeyboardInterrupt). Other
+     * signals' handlers run, and the sleep goes on for what is left (PEP 475). */
+    uint64_t deadline = gil_now_ns() + (uint64_t)(secs * 1e9);
+    double left = secs;
+    for (;;) {
+        int r = ts_park(ts, left, "sleep");
+        if (r < 0) return V_NULL;
+        if (signal_run_pending(ts) < 0) return V_NULL;
+        if (r == 1) break;
+        uint64_t now = gil_now_ns();
+        if (now >= deadline) break;
+        left = (double)(deadline - now) * 1e-9;
     }
     return V_NONE;
 }

@@ -297,7 +297,8 @@ static Value type_call(ThreadState *ts, Value self, Value *args, int nargs, Obj 
     Value obj = t->new_(ts, t, args, nargs, kwnames);
     if (IS_NULL(obj) || !(t->flags & TF_HEAPTYPE)) return obj;
     if (!obj_isinstance(obj, t)) return obj;
-    Value init = heap_lookup(t, NAME(__init__));
+    Value init = type_lookup(t, NAME(__init__));
+    if (OBJ_IS(init, T_builtin) && ((CFunc *)AS_OBJ(init))->owner == &T_object) init = V_NULL;
     if (IS_NULL(init)) {
         if ((nargs || nkw) && t->new_ == object_new) {
             v_decref(obj);

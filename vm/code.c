@@ -68,6 +68,8 @@ static void code_dealloc(Obj *self) {
     free(c->varnames);
     free(c->cellvars);
     free(c->freevars);
+    free(c->gcache);
+    free(c->acache);
     o_xdecref(c->filename);
 }
 

@@ -44,7 +44,18 @@ typedef struct Code {
     Obj *name;             /* Str: "f", "<module>", "<lambda>", "<listcomp>", "<genexpr>", class name */
     Obj *qualname;         /* Str: "C.f", "f.<locals>.g" */
     Obj *filename;         /* Str */
+    struct GlobalCache *gcache; /* LOAD_GLOBAL cache, one entry per name (eval.c), or NULL */
+    struct AttrCache *acache;   /* attribute caches, one entry per instruction (eval.c), or NULL */
+    size_t framesize;           /* bytes of a frame for this code (eval.c computes it once) */
 } Code;
+
+/* A cached attribute lookup for instances of one class (valid while type_epoch holds):
+ * kind 1: an instance attribute, probably at entry `hint` of the instance dict;
+ * kind 2: a method found on the class (attr, borrowed), unless the instance shadows it. */
+typedef struct AttrCache { Type *type; uint64_t epoch; int32_t kind; int32_t hint; Value attr; } AttrCache;
+
+/* A cached LOAD_GLOBAL result: valid while both dicts keep these versions. */
+typedef struct GlobalCache { uint64_t gver, bver; Value v; } GlobalCache;
 
 /* Allocates an empty code object; the compiler fills in the fields (arrays malloc'ed, owned). */
 Code *code_new(void);

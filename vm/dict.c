@@ -149,29 +149,91 @@ restart:;
     }
 }
 
-/* Finds a str key without calling out (other key types never match). */
-static int64_t dict_find_str(Dict *d, Obj *key, int64_t hash, size_t *slotp)
+/* Equality of str key a with str b of the same hash. */
+static inline bool str_key_eq(const Str *a, const Str *b)
 {
+    return a == b || (a->len == b->len && memcmp(a->data, b->data, (size_t)a->len) == 0);
+}
+
+/* dict_find for a str key with its hash: entry keys that are strs are compared inline;
+ * any other key of the same hash sends the search to dict_find (which may call out). */
+static inline int64_t dict_find_strkey(ThreadState *ts, Dict *d, Value key, int64_t hash,
+                                       size_t *slotp)
+{
+    const Str *k = AS_STR(key);
     size_t mask = ((size_t)1 << d->log2size) - 1;
     size_t i = (size_t)hash & mask, perturb = (size_t)hash;
+    if (d->log2size >= 31)
+        return dict_find(ts, d, key, hash, slotp);
+    const int32_t *indices = d->indices;
+    const DictEntry *entries = d->entries;
     for (;;) {
-        int64_t ix = ix_get(d, i);
+        int32_t ix = indices[i];
         if (ix == DKIX_EMPTY) {
             *slotp = i;
             return DKIX_EMPTY;
         }
         if (ix >= 0) {
-            DictEntry *e = &d->entries[ix];
-            if (e->key.tag == VT_OBJ &&
-                (e->key.as.o == key ||
-                 (e->hash == hash && e->key.as.o->type == &T_str && str_eq(e->key.as.o, key)))) {
+            const DictEntry *e = &entries[ix];
+            if (e->key.tag == VT_OBJ && e->key.as.o == &k->hdr) {
                 *slotp = i;
                 return ix;
+            }
+            if (e->hash == hash) {
+                if (e->key.tag != VT_OBJ || e->key.as.o->type != &T_str)
+                    return dict_find(ts, d, key, hash, slotp);
+                if (str_key_eq((const Str *)e->key.as.o, k)) {
+                    *slotp = i;
+                    return ix;
+                }
             }
         }
         perturb >>= PERTURB_SHIFT;
         i = (i * 5 + perturb + 1) & mask;
     }
+}
+
+/* The hash of a str key (cached in the str). */
+static inline int64_t str_key_hash(Value key)
+{
+    int64_t h = AS_STR(key)->hash;
+    return h != -1 ? h : str_hash(AS_OBJ(key));
+}
+
+/* Finds a str key without calling out (other key types never match), in a table of
+ * int32 (wide false) or int64 index slots. */
+static inline __attribute__((always_inline)) int64_t
+find_str_in(const Dict *d, const Obj *key, int64_t hash, size_t *slotp, bool wide)
+{
+    size_t mask = ((size_t)1 << d->log2size) - 1;
+    size_t i = (size_t)hash & mask, perturb = (size_t)hash;
+    const DictEntry *entries = d->entries;
+    for (;;) {
+        int64_t ix = wide ? ((const int64_t *)d->indices)[i] : ((const int32_t *)d->indices)[i];
+        if (ix >= 0) {
+            const DictEntry *e = &entries[ix];
+            if (e->key.as.o == key && e->key.tag == VT_OBJ) {
+                *slotp = i;
+                return ix;
+            }
+            if (e->hash == hash && e->key.tag == VT_OBJ && e->key.as.o->type == &T_str &&
+                str_key_eq((const Str *)e->key.as.o, (const Str *)key)) {
+                *slotp = i;
+                return ix;
+            }
+        } else if (ix == DKIX_EMPTY) {
+            *slotp = i;
+            return DKIX_EMPTY;
+        }
+        perturb >>= PERTURB_SHIFT;
+        i = (i * 5 + perturb + 1) & mask;
+    }
+}
+
+static inline int64_t dict_find_str(Dict *d, Obj *key, int64_t hash, size_t *slotp)
+{
+    return d->log2size < 31 ? find_str_in(d, key, hash, slotp, false)
+                            : find_str_in(d, key, hash, slotp, true);
 }
 
 /* The first empty index slot for hash (the table has no equal key). */
@@ -195,10 +257,12 @@ static void dict_resize(Dict *d, int64_t minsize)
         log2++;
     int64_t size = (int64_t)1 << log2;
     size_t islot = log2 < 31 ? sizeof(int32_t) : sizeof(int64_t);
-    void *indices = xmalloc((size_t)size * islot);
-    memset(indices, 0xff, (size_t)size * islot);
+    size_t isize = (size_t)size * islot;
     int64_t cap = usable_fraction(size);
-    DictEntry *entries = xmalloc((size_t)cap * sizeof(DictEntry));
+    /* One block: the index table, then the entries. */
+    char *indices = xmalloc(isize + (size_t)cap * sizeof(DictEntry));
+    memset(indices, 0xff, isize);
+    DictEntry *entries = (DictEntry *)(indices + isize);
     DictEntry *old = d->entries;
     int64_t n = 0;
     for (int64_t k = 0; k < d->nentries; k++)
@@ -206,7 +270,6 @@ static void dict_resize(Dict *d, int64_t minsize)
             entries[n++] = old[k];
     if (!uses_empty_indices(d))
         free(d->indices);
-    free(old);
     d->indices = indices;
     d->log2size = log2;
     d->entries = entries;
@@ -214,7 +277,7 @@ static void dict_resize(Dict *d, int64_t minsize)
     d->nentries = n;
     for (int64_t k = 0; k < n; k++)
         ix_set(d, find_empty_slot(d, entries[k].hash), k);
-    d->version++;
+    d->version = ++the_interp.dict_version;
 }
 
 /* Makes room for one more entry. */
@@ -234,20 +297,21 @@ static inline void dict_add_entry(Dict *d, size_t slot, int64_t hash, Value key,
     e->value = value;
     ix_set(d, slot, ix);
     d->used++;
-    d->version++;
+    d->version = ++the_interp.dict_version;
 }
 
 /* d[key] = value with a known hash (both incref'd); -1 on error. */
 static int dict_insert(ThreadState *ts, Dict *d, Value key, int64_t hash, Value value)
 {
     size_t slot;
-    int64_t ix = dict_find(ts, d, key, hash, &slot);
+    int64_t ix = IS_STR(key) ? dict_find_strkey(ts, d, key, hash, &slot)
+                             : dict_find(ts, d, key, hash, &slot);
     if (ix == DKIX_ERROR)
         return -1;
     if (ix >= 0) {
         Value old = d->entries[ix].value;
         d->entries[ix].value = v_new(value);
-        d->version++;
+        d->version = ++the_interp.dict_version;
         v_decref(old);
         return 0;
     }
@@ -268,7 +332,7 @@ static void dict_remove_entry(Dict *d, size_t slot, int64_t ix)
     e->value = V_NULL;
     ix_set(d, slot, DKIX_DUMMY);
     d->used--;
-    d->version++;
+    d->version = ++the_interp.dict_version;
     v_decref(k);
     v_decref(v);
 }
@@ -292,6 +356,14 @@ Obj *dict_new(void)
 int dict_lookup(ThreadState *ts, Obj *o, Value key, Value *out)
 {
     Dict *d = (Dict *)o;
+    if (IS_STR(key)) {
+        size_t slot;
+        int64_t ix = dict_find_strkey(ts, d, key, str_key_hash(key), &slot);
+        if (ix < 0)
+            return ix == DKIX_EMPTY ? 0 : -1;
+        *out = d->entries[ix].value;
+        return 1;
+    }
     int64_t hash = hash_value(ts, key);
     if (hash == -1)
         return -1;
@@ -308,26 +380,12 @@ int dict_lookup(ThreadState *ts, Obj *o, Value key, Value *out)
 Value dict_get_str(Obj *o, Obj *key)
 {
     Dict *d = (Dict *)o;
-    Str *k = (Str *)key;
-    int64_t hash = k->hash != -1 ? k->hash : str_hash(key);
-    size_t mask = ((size_t)1 << d->log2size) - 1;
-    size_t i = (size_t)hash & mask, perturb = (size_t)hash;
-    for (;;) {
-        int64_t ix = ix_get(d, i);
-        if (ix == DKIX_EMPTY)
-            return V_NULL;
-        if (ix >= 0) {
-            DictEntry *e = &d->entries[ix];
-            if (e->key.tag == VT_OBJ) {
-                if (e->key.as.o == key)
-                    return e->value;
-                if (e->hash == hash && e->key.as.o->type == &T_str && str_eq(e->key.as.o, key))
-                    return e->value;
-            }
-        }
-        perturb >>= PERTURB_SHIFT;
-        i = (i * 5 + perturb + 1) & mask;
-    }
+    int64_t hash = ((Str *)key)->hash;
+    if (hash == -1)
+        hash = str_hash(key);
+    size_t slot;
+    int64_t ix = dict_find_str(d, key, hash, &slot);
+    return ix >= 0 ? d->entries[ix].value : V_NULL;
 }
 
 Value dict_get_cstr(Obj *o, const char *key)
@@ -358,7 +416,7 @@ void dict_set_str(Obj *o, Obj *key, Value v)
     if (ix >= 0) {
         Value old = d->entries[ix].value;
         d->entries[ix].value = v_new(v);
-        d->version++;
+        d->version = ++the_interp.dict_version;
         v_decref(old);
         return;
     }
@@ -412,15 +470,14 @@ void dict_clear(Obj *o)
     Dict *d = (Dict *)o;
     DictEntry *entries = d->entries;
     int64_t n = d->nentries;
-    if (!uses_empty_indices(d))
-        free(d->indices);
+    void *block = uses_empty_indices(d) ? NULL : d->indices;
     dict_init_empty(d);
-    d->version++;
+    d->version = ++the_interp.dict_version;
     for (int64_t k = 0; k < n; k++) {
         v_decref(entries[k].key);
         v_decref(entries[k].value);
     }
-    free(entries);
+    free(block);
 }
 
 Obj *dict_copy(Obj *o)
@@ -432,11 +489,11 @@ Obj *dict_copy(Obj *o)
     if (src->used == src->nentries) {
         size_t islot = src->log2size < 31 ? sizeof(int32_t) : sizeof(int64_t);
         size_t isize = ((size_t)1 << src->log2size) * islot;
-        d->indices = xmalloc(isize);
+        d->indices = xmalloc(isize + (size_t)src->capacity * sizeof(DictEntry));
         memcpy(d->indices, src->indices, isize);
         d->log2size = src->log2size;
         d->capacity = src->capacity;
-        d->entries = xmalloc((size_t)src->capacity * sizeof(DictEntry));
+        d->entries = (DictEntry *)((char *)d->indices + isize);
         memcpy(d->entries, src->entries, (size_t)src->nentries * sizeof(DictEntry));
         d->nentries = d->used = src->used;
         for (int64_t k = 0; k < d->nentries; k++) {
@@ -465,14 +522,13 @@ static int dict_merge(ThreadState *ts, Dict *a, Dict *b)
         Dict *c = (Dict *)dict_copy(&b->hdr);
         if (!uses_empty_indices(a))
             free(a->indices);
-        free(a->entries);
         a->indices = c->indices;
         a->log2size = c->log2size;
         a->entries = c->entries;
         a->capacity = c->capacity;
         a->nentries = c->nentries;
         a->used = c->used;
-        a->version++;
+        a->version = ++the_interp.dict_version;
         dict_init_empty(c);
         o_decref(&c->hdr);
         return 0;
@@ -1406,7 +1462,7 @@ static Value m_popitem(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
     ix_set(d, i, DKIX_DUMMY);
     d->used--;
     d->nentries = ix;
-    d->version++;
+    d->version = ++the_interp.dict_version;
     return V_OBJ(t);
 }
 

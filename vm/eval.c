@@ -36,15 +36,20 @@
 
 /* ---- frames ---- */
 
-static size_t frame_size(Code *co) {
+static inline size_t frame_size(Code *co) {
+    if (co->framesize) return co->framesize;
     size_t nslots = (size_t)(co->nlocals + co->ncellvars + co->nfreevars);
     size_t size = sizeof(Frame) + (nslots + (size_t)co->stacksize + 1) * sizeof(Value) +
                   (size_t)(co->maxblocks + 1) * sizeof(Block);
-    return (size + 15) & ~(size_t)15;
+    co->framesize = (size + 15) & ~(size_t)15;
+    return co->framesize;
 }
 
-/* Allocates a frame (from the arena, or the heap for generators) with unbound locals. */
-static Frame *frame_new(ThreadState *ts, Code *co, Obj *func, Obj *globals, Obj *locals_dict, bool heap) {
+/* Allocates a frame (from the arena, or the heap for generators) with unbound locals.
+ * A frame of a function holds one reference to it (stolen when steal is set) and
+ * borrows its code and globals; a frame without one references code and globals. */
+static inline __attribute__((always_inline)) Frame *frame_new_x(ThreadState *ts, Code *co, Obj *func, Obj *globals,
+                                                                Obj *locals_dict, bool heap, bool steal) {
     size_t size = frame_size(co);
     Frame *f;
     if (heap) {
@@ -61,15 +66,19 @@ static Frame *frame_new(ThreadState *ts, Code *co, Obj *func, Obj *globals, Obj 
     int nslots = co->nlocals + co->ncellvars + co->nfreevars;
     f->prev = NULL;
     f->code = co;
-    o_incref(&co->hdr);
     f->func = func;
-    if (func) o_incref(func);
     f->globals = globals;
-    o_incref(globals);
+    f->owns_code = func == NULL;
+    if (func) {
+        if (!steal) o_incref(func);
+    } else {
+        o_incref(&co->hdr);
+        o_incref(globals);
+    }
     f->locals_dict = locals_dict;
     if (locals_dict) o_incref(locals_dict);
     f->locals = (Value *)(f + 1);
-    memset(f->locals, 0, sizeof(Value) * (size_t)nslots);
+    for (int i = 0; i < nslots; i++) f->locals[i].tag = VT_NULL;
     f->stack = f->locals + nslots;
     f->sp = f->stack;
     f->blocks = (Block *)(f->stack + co->stacksize + 1);
@@ -78,40 +87,48 @@ static Frame *frame_new(ThreadState *ts, Code *co, Obj *func, Obj *globals, Obj 
     f->is_gen = heap;
     f->entry = 0;
     f->lasti = -1;
+    f->init_obj = NULL;
     return f;
 }
 
-void frame_clear(Frame *f) {
+#define frame_new(ts, co, func, globals, ld, heap) frame_new_x(ts, co, func, globals, ld, heap, false)
+
+static inline __attribute__((always_inline)) void frame_clear_inline(Frame *f) {
     Code *co = f->code;
     int nslots = co->nlocals + co->ncellvars + co->nfreevars;
     for (int i = 0; i < nslots; i++) { Value v = f->locals[i]; f->locals[i] = V_NULL; v_decref(v); }
     while (f->sp > f->stack) { Value v = *--f->sp; v_decref(v); }
     f->nblocks = 0;
-    o_xdecref(f->func); f->func = NULL;
-    o_xdecref(f->globals); f->globals = NULL;
-    o_xdecref(f->locals_dict); f->locals_dict = NULL;
+    if (f->owns_code) o_decref(f->globals);
+    f->globals = NULL;
+    if (f->locals_dict) { o_decref(f->locals_dict); f->locals_dict = NULL; }
+    if (f->init_obj) { o_decref(f->init_obj); f->init_obj = NULL; }
+    if (f->func) { Obj *fn = f->func; f->func = NULL; o_decref(fn); }
 }
 
+void frame_clear(Frame *f) { frame_clear_inline(f); }
+
 /* Releases an arena frame (after frame_clear); frames are freed in LIFO order. */
-static void frame_release(ThreadState *ts, Frame *f) {
+static inline void frame_release(ThreadState *ts, Frame *f) {
     Code *co = f->code;
     f->code = NULL;
     if (!f->is_gen) ts->arena_top = (char *)f;
-    o_decref(&co->hdr);
+    if (f->owns_code) o_decref(&co->hdr);
 }
 
 void frame_free_heap(Frame *f) {
     if (f->code) {
+        bool owns = f->owns_code;
+        Code *co = f->code;
         frame_clear(f);
-        o_decref(&f->code->hdr);
+        if (owns) o_decref(&co->hdr);
         f->code = NULL;
     }
     free(f);
 }
 
 int frame_line(Frame *f) {
-    int i = f->lasti;
-    if (i < 0) i = (int)(f->ip - f->code->code) - 1;
+    int i = (int)(f->ip - f->code->code) - 1;
     if (i < 0) i = 0;
     if (i >= f->code->ncode) i = f->code->ncode - 1;
     return f->code->lines[i];
@@ -219,7 +236,7 @@ static int bind_args(ThreadState *ts, Frame *f, Func *fn, Value *args, int nargs
 }
 
 /* Creates the cells of a new frame: empty cellvars, and the closure's free cells. */
-static void init_cells(Frame *f, Func *fn) {
+static void init_cells_slow(Frame *f, Func *fn) {
     Code *co = f->code;
     Value *cells = f->locals + co->nlocals;
     for (int i = 0; i < co->ncellvars; i++) cells[i] = V_OBJ(cell_new(V_NULL));
@@ -227,6 +244,11 @@ static void init_cells(Frame *f, Func *fn) {
         Tuple *cl = (Tuple *)fn->closure;
         for (int i = 0; i < co->nfreevars && i < cl->len; i++) cells[co->ncellvars + i] = v_new(cl->items[i]);
     }
+}
+
+/* Creates the cells of a new frame, if its code has any. */
+static inline void init_cells(Frame *f, Func *fn) {
+    if (f->code->ncellvars | f->code->nfreevars) init_cells_slow(f, fn);
 }
 
 /* Whether a call to fn with these arguments can bind by a plain copy. */
@@ -258,7 +280,7 @@ Value vm_call_function(ThreadState *ts, Obj *func, Value *args, int nargs, Obj *
         for (int i = 0; i < nargs; i++) f->locals[i] = v_new(args[i]);
     } else if (bind_args(ts, f, fn, args, nargs, kwnames) < 0) {
         frame_clear(f);
-        if (gen) { o_decref(&co->hdr); free(f); } else frame_release(ts, f);
+        if (gen) free(f); else frame_release(ts, f);
         return V_NULL;
     }
     init_cells(f, fn);
@@ -405,6 +427,26 @@ fail:
     return -1;
 }
 
+/* ---- attribute caches ---- */
+
+/* The attribute cache of the instruction at ip - 1, allocated on first use. */
+static inline AttrCache *attr_cache(Code *co, uint32_t *ip) {
+    if (!co->acache) co->acache = calloc((size_t)co->ncode, sizeof(AttrCache));
+    return &co->acache[ip - 1 - co->code];
+}
+
+/* Whether instances of t use the generic attribute protocol with an instance dict. */
+static inline bool plain_instance_type(Type *t) {
+    return (t->flags & TF_HAS_DICT) && !t->getattr && !t->setattr && !(t->flags & TF_EXCEPTION);
+}
+
+/* Index of key (by pointer) among a dict's entries, or -1. */
+static inline int32_t dict_entry_index(Dict *d, Obj *key) {
+    for (int64_t i = 0; i < d->nentries && i < 64; i++)
+        if (d->entries[i].key.tag == VT_OBJ && d->entries[i].key.as.o == key) return (int32_t)i;
+    return -1;
+}
+
 /* ---- the loop ---- */
 
 #define PUSH(v)   (*sp++ = (v))
@@ -488,6 +530,103 @@ fetch:
         PUSH(v);
         DISPATCH();
     }
+    TARGET(LOAD_FAST_LOAD_FAST) {
+        Value v = locals[ARG];
+        if (IS_NULL(v)) {
+            exc_raise(ts, &T_UnboundLocalError, "cannot access local variable '%s' where it is not associated with a value",
+                      STR_DATA(co->varnames[ARG]));
+            goto error;
+        }
+        v_incref(v);
+        PUSH(v);
+        w = *ip;
+        v = locals[ARG];
+        if (IS_NULL(v)) DISPATCH();   /* let LOAD_FAST raise */
+        ip++;
+        v_incref(v);
+        PUSH(v);
+        DISPATCH();
+    }
+    TARGET(STORE_FAST_LOAD_FAST) {
+        Value v = POP();
+        Value old = locals[ARG];
+        locals[ARG] = v;
+        v_decref(old);
+        w = *ip;
+        v = locals[ARG];
+        if (IS_NULL(v)) DISPATCH();
+        ip++;
+        v_incref(v);
+        PUSH(v);
+        DISPATCH();
+    }
+    TARGET(LOAD_CONST_BINARY_OP) {
+        Value b = consts[ARG], a = TOP();
+        int op = (int)INSTR_ARG(*ip) & ~BINOP_INPLACE;
+        if (a.tag == VT_INT && b.tag == VT_INT) {
+            int64_t x = a.as.i, y = b.as.i, z;
+            switch (op) {
+            case BINOP_ADD: if (__builtin_add_overflow(x, y, &z)) break; sp[-1] = V_INT(z); ip++; DISPATCH();
+            case BINOP_SUB: if (__builtin_sub_overflow(x, y, &z)) break; sp[-1] = V_INT(z); ip++; DISPATCH();
+            case BINOP_MUL: if (__builtin_mul_overflow(x, y, &z)) break; sp[-1] = V_INT(z); ip++; DISPATCH();
+            case BINOP_MOD: if (y > 0 && x >= 0) { sp[-1] = V_INT(x % y); ip++; DISPATCH(); } break;
+            case BINOP_FLOORDIV: if (y > 0 && x >= 0) { sp[-1] = V_INT(x / y); ip++; DISPATCH(); } break;
+            case BINOP_AND: sp[-1] = V_INT(x & y); ip++; DISPATCH();
+            default: break;
+            }
+        } else if (a.tag == VT_FLOAT && (b.tag == VT_FLOAT || b.tag == VT_INT)) {
+            double x = a.as.f, y = b.tag == VT_FLOAT ? b.as.f : (double)b.as.i;
+            switch (op) {
+            case BINOP_ADD: sp[-1] = V_FLOAT(x + y); ip++; DISPATCH();
+            case BINOP_SUB: sp[-1] = V_FLOAT(x - y); ip++; DISPATCH();
+            case BINOP_MUL: sp[-1] = V_FLOAT(x * y); ip++; DISPATCH();
+            case BINOP_TRUEDIV: if (y != 0.0) { sp[-1] = V_FLOAT(x / y); ip++; DISPATCH(); } break;
+            default: break;
+            }
+        }
+        v_incref(b);
+        PUSH(b);
+        DISPATCH();
+    }
+    TARGET(COMPARE_AND_BRANCH) {
+        Value b = sp[-1], a = sp[-2];
+        int r = -1;
+        if (a.tag == VT_INT && b.tag == VT_INT) {
+            int64_t x = a.as.i, y = b.as.i;
+            switch (ARG) {
+            case CMP_LT: r = x < y; break;
+            case CMP_LE: r = x <= y; break;
+            case CMP_EQ: r = x == y; break;
+            case CMP_NE: r = x != y; break;
+            case CMP_GT: r = x > y; break;
+            default: r = x >= y; break;
+            }
+        } else if (a.tag == VT_FLOAT && b.tag == VT_FLOAT) {
+            double x = a.as.f, y = b.as.f;
+            switch (ARG) {
+            case CMP_LT: r = x < y; break;
+            case CMP_LE: r = x <= y; break;
+            case CMP_EQ: r = x == y; break;
+            case CMP_NE: r = x != y; break;
+            case CMP_GT: r = x > y; break;
+            default: r = x >= y; break;
+            }
+        }
+        if (r >= 0) {
+            uint32_t j = *ip++;
+            sp -= 2;
+            if ((INSTR_OP(j) == OP_POP_JUMP_IF_FALSE) == !r) ip = co->code + INSTR_ARG(j);
+            DISPATCH();
+        }
+        SAVE();
+        Value res = obj_richcmp(ts, a, b, ARG);
+        if (IS_NULL(res)) goto error;
+        sp--;
+        sp[-1] = res;
+        v_decref(a);
+        v_decref(b);
+        DISPATCH();
+    }
     TARGET(STORE_FAST) { Value v = POP(); Value old = locals[ARG]; locals[ARG] = v; v_decref(old); DISPATCH(); }
     TARGET(DELETE_FAST) {
         Value v = locals[ARG];
@@ -556,6 +695,13 @@ fetch:
 
     TARGET(LOAD_GLOBAL) {
         Obj *name = names[ARG];
+        uint64_t gver = ((Dict *)f->globals)->version, bver = ((Dict *)the_interp.builtins)->version;
+        GlobalCache *gc = co->gcache ? &co->gcache[ARG] : NULL;
+        if (gc && gc->gver == gver && gc->bver == bver && gver) {
+            v_incref(gc->v);
+            PUSH(gc->v);
+            DISPATCH();
+        }
         Value v = dict_get_str(f->globals, name);
         if (IS_NULL(v)) {
             v = dict_get_str(the_interp.builtins, name);
@@ -564,6 +710,11 @@ fetch:
                 goto error;
             }
         }
+        if (!co->gcache) co->gcache = calloc((size_t)co->nnames, sizeof(GlobalCache));
+        gc = &co->gcache[ARG];
+        gc->gver = gver;
+        gc->bver = bver;
+        gc->v = v;
         v_incref(v);
         PUSH(v);
         DISPATCH();
@@ -613,8 +764,40 @@ fetch:
 
     TARGET(LOAD_ATTR) {
         Value obj = TOP();
+        Obj *name = names[ARG];
+        if (obj.tag == VT_OBJ && plain_instance_type(obj.as.o->type)) {
+            AttrCache *c = attr_cache(co, ip);
+            Type *t = obj.as.o->type;
+            if (c->type != t || c->epoch != the_interp.type_epoch) {
+                c->type = t;
+                c->epoch = the_interp.type_epoch;
+                c->attr = type_lookup(t, name);
+                c->kind = IS_NULL(c->attr) ? 1 : 0;
+                c->hint = 0;
+            }
+            if (c->kind == 1) {
+                Dict *d = (Dict *)((Instance *)obj.as.o)->dict;
+                if (d) {
+                    Value r;
+                    if (c->hint < d->nentries && d->entries[c->hint].key.tag == VT_OBJ &&
+                        d->entries[c->hint].key.as.o == name) {
+                        r = d->entries[c->hint].value;
+                    } else {
+                        r = dict_get_str((Obj *)d, name);
+                        int32_t h = IS_NULL(r) ? -1 : dict_entry_index(d, name);
+                        if (h >= 0) c->hint = h;
+                    }
+                    if (!IS_NULL(r)) {
+                        v_incref(r);
+                        sp[-1] = r;
+                        v_decref(obj);
+                        DISPATCH();
+                    }
+                }
+            }
+        }
         SAVE();
-        Value r = obj_getattr(ts, obj, names[ARG]);
+        Value r = obj_getattr(ts, obj, name);
         if (IS_NULL(r)) goto error;
         sp[-1] = r;
         v_decref(obj);
@@ -622,8 +805,40 @@ fetch:
     }
     TARGET(STORE_ATTR) {
         Value obj = sp[-1], v = sp[-2];
+        Obj *name = names[ARG];
+        if (obj.tag == VT_OBJ && plain_instance_type(obj.as.o->type)) {
+            AttrCache *c = attr_cache(co, ip);
+            Type *t = obj.as.o->type;
+            if (c->type != t || c->epoch != the_interp.type_epoch) {
+                c->type = t;
+                c->epoch = the_interp.type_epoch;
+                c->attr = type_lookup(t, name);
+                c->kind = IS_NULL(c->attr) || !OBJ_IS(c->attr, T_property) ? 1 : 0;
+                c->hint = 0;
+            }
+            if (c->kind == 1) {
+                Instance *in = (Instance *)obj.as.o;
+                if (!in->dict) in->dict = dict_new();
+                Dict *d = (Dict *)in->dict;
+                if (c->hint < d->nentries && d->entries[c->hint].key.tag == VT_OBJ &&
+                    d->entries[c->hint].key.as.o == name) {
+                    Value old = d->entries[c->hint].value;
+                    d->entries[c->hint].value = v;
+                    d->version = ++the_interp.dict_version;
+                    v_decref(old);
+                } else {
+                    dict_set_str((Obj *)d, name, v);
+                    v_decref(v);
+                    int32_t h = dict_entry_index(d, name);
+                    if (h >= 0) c->hint = h;
+                }
+                sp -= 2;
+                v_decref(obj);
+                DISPATCH();
+            }
+        }
         SAVE();
-        int r = obj_setattr(ts, obj, names[ARG], v);
+        int r = obj_setattr(ts, obj, name, v);
         if (r < 0) goto error;
         sp -= 2;
         v_decref(obj);
@@ -640,9 +855,29 @@ fetch:
     }
     TARGET(LOAD_METHOD) {
         Value obj = TOP();
+        Obj *name = names[ARG];
         Value meth;
+        if (obj.tag == VT_OBJ && plain_instance_type(obj.as.o->type)) {
+            AttrCache *c = attr_cache(co, ip);
+            Type *t = obj.as.o->type;
+            if (c->type != t || c->epoch != the_interp.type_epoch) {
+                c->type = t;
+                c->epoch = the_interp.type_epoch;
+                c->attr = type_lookup(t, name);
+                c->kind = OBJ_IS(c->attr, T_function) ? 2 : 0;
+            }
+            if (c->kind == 2) {
+                Dict *d = (Dict *)((Instance *)obj.as.o)->dict;
+                if (!d || d->used == 0 || IS_NULL(dict_get_str((Obj *)d, name))) {
+                    v_incref(c->attr);
+                    sp[-1] = c->attr;
+                    PUSH(obj);
+                    DISPATCH();
+                }
+            }
+        }
         SAVE();
-        int r = obj_get_method(ts, obj, names[ARG], &meth);
+        int r = obj_get_method(ts, obj, name, &meth);
         if (r < 0) goto error;
         if (r == 1) {
             sp[-1] = meth;
@@ -1179,21 +1414,65 @@ fetch:
             nargs++;
         }
     do_call:
+        if (callable.tag == VT_OBJ && callable.as.o->type == &T_type &&
+            (((Type *)callable.as.o)->flags & TF_HEAPTYPE) && ((Type *)callable.as.o)->new_ == T_object.new_) {
+            /* a class whose __init__ is tiny code: allocate, then run __init__ in this loop */
+            Type *cls = (Type *)callable.as.o;
+            Value init = type_lookup(cls, NAME(__init__));
+            if (OBJ_IS(init, T_function) && !(((Code *)((Func *)AS_OBJ(init))->code)->flags & CO_GENERATOR)) {
+                Obj *inst = obj_alloc(cls, cls->basicsize);
+                args[-1] = V_OBJ(inst);   /* self takes the class's slot (the instance keeps the class alive) */
+                o_incref(inst);
+                v_decref(callable);
+                callable = init;
+                v_incref(callable);
+                args--;
+                nargs++;
+                Func *fn = (Func *)AS_OBJ(init);
+                Code *nco = (Code *)fn->code;
+                SAVE();
+                Frame *nf = ts->depth >= the_interp.recursion_limit ? NULL
+                            : frame_new_x(ts, nco, (Obj *)fn, fn->globals, NULL, false, true);
+                if (!nf) {
+                    v_decref(callable);
+                    if (IS_NULL(ts->exc)) exc_raise(ts, &T_RecursionError, "maximum recursion depth exceeded");
+                    o_decref(inst);
+                    goto call_fail;
+                }
+                nf->init_obj = inst;
+                if (simple_call(nco, nargs, kwnames)) {
+                    for (int i = 0; i < nargs; i++) { nf->locals[i] = args[i]; args[i].tag = VT_NULL; }
+                } else if (bind_args(ts, nf, fn, args, nargs, kwnames) < 0) {
+                    frame_clear(nf);
+                    frame_release(ts, nf);
+                    goto call_fail;
+                }
+                init_cells(nf, fn);
+                for (Value *p = base; p < base + nslots; p++) v_decref(*p);
+                if (kwnames) o_decref(kwnames);
+                f->sp = base;
+                nf->prev = f;
+                f = nf;
+                ts->frame = f;
+                ts->depth++;
+                LOAD();
+                goto frame_start;
+            }
+        }
         if (callable.tag == VT_OBJ && callable.as.o->type == &T_function &&
             !(((Code *)((Func *)callable.as.o)->code)->flags & CO_GENERATOR)) {
             Func *fn = (Func *)callable.as.o;
             Code *nco = (Code *)fn->code;
             SAVE();
-            f->lasti = (int)(ip - co->code) - 1;
             if (ts->depth >= the_interp.recursion_limit) {
                 exc_raise(ts, &T_RecursionError, "maximum recursion depth exceeded");
                 goto call_fail;
             }
-            Frame *nf = frame_new(ts, nco, (Obj *)fn, fn->globals, NULL, false);
+            Frame *nf = frame_new_x(ts, nco, (Obj *)fn, fn->globals, NULL, false, true);
             if (!nf) goto call_fail;
+            args[-1] = V_NULL;   /* the frame took the callable's reference */
             if (simple_call(nco, nargs, kwnames)) {
-                memcpy(nf->locals, args, sizeof(Value) * (size_t)nargs);
-                memset(args, 0, sizeof(Value) * (size_t)nargs);
+                for (int i = 0; i < nargs; i++) { nf->locals[i] = args[i]; args[i].tag = VT_NULL; }
             } else if (bind_args(ts, nf, fn, args, nargs, kwnames) < 0) {
                 frame_clear(nf);
                 frame_release(ts, nf);
@@ -1208,12 +1487,10 @@ fetch:
             ts->frame = f;
             ts->depth++;
             LOAD();
-            f->lasti = 0;
             goto frame_start;
         }
         {
             SAVE();
-            f->lasti = (int)(ip - co->code) - 1;
             Value r = obj_call(ts, callable, args, nargs, kwnames);
             for (Value *p = base; p < base + nslots; p++) v_decref(*p);
             sp = base;
@@ -1554,7 +1831,9 @@ do_return:
     {
         Frame *done = f;
         f->sp = sp;
-        frame_clear(done);
+        Obj *init_obj = done->init_obj;
+        done->init_obj = NULL;
+        frame_clear_inline(done);
         if (done->is_gen) done->lasti = -2;
         ts->frame = done->prev;
         ts->depth--;
@@ -1565,13 +1844,22 @@ do_return:
         frame_release(ts, done);
         f = ts->frame;
         LOAD();
+        if (init_obj) {
+            if (!IS_NONE(retval)) {
+                exc_raise(ts, &T_TypeError, "__init__() should return None, not '%s'", obj_type_name(retval));
+                v_decref(retval);
+                o_decref(init_obj);
+                goto error;
+            }
+            retval = V_OBJ(init_obj);
+        }
         PUSH(retval);
         DISPATCH();
     }
 
 error:
     /* record where the exception passed through this frame */
-    f->lasti = (int)(ip - co->code) - 1;
+    f->ip = ip;
     if (!IS_NULL(ts->exc)) exc_add_traceback(ts, ts->exc, (Obj *)co, frame_line(f));
 exception_unwind:
     while (f->nblocks > 0) {
@@ -1601,7 +1889,7 @@ exception_unwind:
     {
         Frame *done = f;
         f->sp = sp;
-        frame_clear(done);
+        frame_clear_inline(done);
         if (done->is_gen) done->lasti = -2;
         ts->frame = done->prev;
         ts->depth--;

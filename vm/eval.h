@@ -24,7 +24,9 @@ typedef struct Frame {
     Block *blocks; int nblocks;
     uint8_t is_gen;       /* owned by a generator */
     uint8_t entry;        /* return from the eval loop when this frame returns */
+    uint8_t owns_code;    /* holds its own references to code and globals (no func) */
     int lasti;            /* index of the instruction being executed (tracebacks) */
+    Obj *init_obj;        /* an __init__ frame run for a class call: the call's result */
 } Frame;
 
 /* Runs a code object as a module or class body with these namespaces. */

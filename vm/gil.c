@@ -514,7 +514,7 @@ int ts_park(ThreadState *ts, double timeout, const char *what) {
     pthread_mutex_unlock(&ts->gil.mu);
     take(ts, G.policy == GIL_IO_PRIORITY);
     slice_reset(ts);
-    if (forever) {
+    if (forever && ts->gil.blocked_forever) {
         G.nparked_forever--;
         ts->gil.blocked_forever = 0;
     }
@@ -532,6 +532,11 @@ int ts_park(ThreadState *ts, double timeout, const char *what) {
 }
 
 void ts_unpark(ThreadState *target) {
+    /* it can proceed now: it no longer counts as blocked forever (GIL held here) */
+    if (target->gil.blocked_forever) {
+        target->gil.blocked_forever = 0;
+        G.nparked_forever--;
+    }
     pthread_mutex_lock(&target->gil.mu);
     target->gil.unparked = 1;
     pthread_cond_signal(&target->gil.cv);

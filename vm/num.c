@@ -348,6 +348,11 @@ static Value float_pow(ThreadState *ts, double iv, double iw)
         if ((iw > 0.0) == (iv > 1.0)) return V_FLOAT(fabs(iw));
         return V_FLOAT(0.0);
     }
+    if (iv > 0.0 && iv != 1.0 && !isinf(iv)) {
+        /* the common case: a finite positive base */
+        double ix = pow(iv, iw);
+        if (!isinf(ix)) return V_FLOAT(ix);
+    }
     bool iw_is_odd = fmod(fabs(iw), 2.0) == 1.0;
     if (isinf(iv)) {
         if (iw > 0.0) return V_FLOAT(iw_is_odd ? iv : fabs(iv));
@@ -512,12 +517,29 @@ Value num_binop(ThreadState *ts, Value a, Value b, int op)
 {
     int base = op & ~BINOP_INPLACE;
     Value r = V_NOTIMPL;
-    if (IS_INTLIKE(a)) {
-        if (IS_INTLIKE(b)) r = int_binop(ts, a, b, base);
-        else if (IS_FLOAT(b)) r = float_binop(ts, (double)a.as.i, b.as.f, base);
-    } else if (IS_FLOAT(a)) {
-        if (IS_FLOAT(b)) r = float_binop(ts, a.as.f, b.as.f, base);
-        else if (IS_INTLIKE(b)) r = float_binop(ts, a.as.f, (double)b.as.i, base);
+    if (IS_FLOAT(a) && (IS_FLOAT(b) || IS_INTLIKE(b))) {
+        /* float op float and float op int: the plain arithmetic inline */
+        double x = a.as.f, y = IS_FLOAT(b) ? b.as.f : (double)b.as.i;
+        switch (base) {
+        case BINOP_ADD: return V_FLOAT(x + y);
+        case BINOP_SUB: return V_FLOAT(x - y);
+        case BINOP_MUL: return V_FLOAT(x * y);
+        case BINOP_TRUEDIV: if (y != 0) return V_FLOAT(x / y); break;
+        default: break;
+        }
+        r = float_binop(ts, x, y, base);
+    } else if (IS_INTLIKE(a) && IS_FLOAT(b)) {
+        double x = (double)a.as.i, y = b.as.f;
+        switch (base) {
+        case BINOP_ADD: return V_FLOAT(x + y);
+        case BINOP_SUB: return V_FLOAT(x - y);
+        case BINOP_MUL: return V_FLOAT(x * y);
+        case BINOP_TRUEDIV: if (y != 0) return V_FLOAT(x / y); break;
+        default: break;
+        }
+        r = float_binop(ts, x, y, base);
+    } else if (IS_INTLIKE(a) && IS_INTLIKE(b)) {
+        r = int_binop(ts, a, b, base);
     }
     if (IS_NOTIMPL(r)) return binop_unsupported(ts, a, b, op);
     return r;

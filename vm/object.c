@@ -17,9 +17,24 @@
 
 /* ---- allocation ---- */
 
+/* Objects up to 256 bytes are recycled through per-size free lists (under the GIL). */
+#define FREELIST_MAX 2048
+
+static inline int size_class(size_t size) { return size <= 256 ? (int)((size + 15) >> 4) - 1 : -1; }
+
 Obj *obj_alloc(Type *type, size_t size) {
-    Obj *o = calloc(1, size);
-    if (!o) { fputs("tiny: out of memory\n", stderr); abort(); }
+    Obj *o;
+    int c = size_class(size);
+    if (c >= 0 && the_interp.freelist[c]) {
+        o = the_interp.freelist[c];
+        the_interp.freelist[c] = *(void **)o;
+        the_interp.nfree[c]--;
+        memset(o, 0, (size_t)(c + 1) << 4);
+    } else {
+        o = calloc(1, c >= 0 ? (size_t)(c + 1) << 4 : size);
+        if (!o) { fputs("tiny: out of memory\n", stderr); abort(); }
+    }
+    o->alloc_class = (uint32_t)(c + 1);
     o->refcnt = 1;
     o->type = type;
     if (type->flags & TF_HEAPTYPE) o_incref(&type->hdr);
@@ -33,7 +48,14 @@ void obj_free(Obj *o) {
     if (t->flags & TF_GC) gc_untrack(o);
     if (t->dealloc) t->dealloc(o);
     the_interp.live_objects--;
-    free(o);
+    int c = (int)o->alloc_class - 1;
+    if (c >= 0 && the_interp.nfree[c] < FREELIST_MAX) {
+        *(void **)o = the_interp.freelist[c];
+        the_interp.freelist[c] = o;
+        the_interp.nfree[c]++;
+    } else {
+        free(o);
+    }
     if (t->flags & TF_HEAPTYPE) o_decref(&t->hdr);
 }
 

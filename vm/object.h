@@ -20,12 +20,14 @@ typedef struct Type Type;
 
 /* The header of every heap object. Container objects (type flag TF_GC) are linked
  * into the interpreter's GC list through gc_next/gc_prev; gc_refs is scratch for
- * the cycle collector. */
+ * the cycle collector; alloc_class is the free-list size class the memory came from
+ * (0: plain malloc). */
 typedef struct Obj {
     int64_t refcnt;
     Type *type;
     struct Obj *gc_next, *gc_prev;
-    int64_t gc_refs;
+    int32_t gc_refs;
+    uint32_t alloc_class;
 } Obj;
 
 /* Frees an object whose refcount reached zero (calls its type's dealloc). */

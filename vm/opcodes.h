@@ -107,7 +107,14 @@ enum { A_NONE, A_INT, A_CONST, A_NAME, A_LOCAL, A_DEREF, A_JUMP, A_BINOP, A_CMP,
     OP(IMPORT_STAR,      -1, A_NONE)   /* module -> ; binds its public names in the current namespace */ \
     OP(BUILD_CLASS,     VAR, A_INT)    /* body_func name [base if arg == 1] -> class */ \
     OP(FORMAT_VALUE,    VAR, A_FLAGS)  /* v [spec if arg & 4] -> str; arg & 3: 0 format, 1 str, 2 repr, 3 ascii */ \
-    OP(PRINT_EXPR,       -1, A_NONE)   /* v -> ; REPL: prints repr(v) unless None, binds builtins._ */
+    OP(PRINT_EXPR,       -1, A_NONE)   /* v -> ; REPL: prints repr(v) unless None, binds builtins._ */ \
+    /* Superinstructions, made by the compiler's last pass from a pair A B: the fused op  \
+     * replaces A, does A and B and skips B, which stays in place (so a jump to B still  \
+     * works); where a fast path does not apply it does just A and lets B run. */ \
+    OP(LOAD_FAST_LOAD_FAST,   1, A_LOCAL) /* LOAD_FAST a; LOAD_FAST b */ \
+    OP(STORE_FAST_LOAD_FAST, -1, A_LOCAL) /* STORE_FAST a; LOAD_FAST b */ \
+    OP(LOAD_CONST_BINARY_OP,  1, A_CONST) /* LOAD_CONST k; BINARY_OP op */ \
+    OP(COMPARE_AND_BRANCH,   -1, A_CMP)   /* COMPARE_OP c; POP_JUMP_IF_FALSE/TRUE t */
 
 /* Opcode numbers. */
 typedef enum {

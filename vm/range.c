@@ -10,12 +10,20 @@
 /* Number of items of range(start, stop, step), or -1 if it exceeds int64. */
 static int64_t range_length(int64_t start, int64_t stop, int64_t step)
 {
-    __int128 lo = start, hi = stop, st = step, n;
-    if (st > 0)
-        n = lo < hi ? (hi - lo - 1) / st + 1 : 0;
-    else
-        n = lo > hi ? (lo - hi - 1) / (-st) + 1 : 0;
-    return n > INT64_MAX ? -1 : (int64_t)n;
+    uint64_t diff, st, n;
+    if (step > 0) {
+        if (start >= stop)
+            return 0;
+        diff = (uint64_t)stop - (uint64_t)start;
+        st = (uint64_t)step;
+    } else {
+        if (start <= stop)
+            return 0;
+        diff = (uint64_t)start - (uint64_t)stop;
+        st = 0 - (uint64_t)step;
+    }
+    n = st == 1 ? diff : (diff - 1) / st + 1;
+    return n > (uint64_t)INT64_MAX ? -1 : (int64_t)n;
 }
 
 Obj *range_new(int64_t start, int64_t stop, int64_t step)

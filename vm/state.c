@@ -47,10 +47,19 @@ ThreadState *ts_new(Interp *in) {
     return ts;
 }
 
+/* Unlinks a thread state from the interpreter's list (GIL held). A thread that ends calls
+ * it before dropping the GIL; the ts_free that follows then leaves the list alone. */
+void ts_unlink(ThreadState *ts) {
+    for (ThreadState **p = &ts->interp->threads; *p; p = &(*p)->next)
+        if (*p == ts) { *p = ts->next; break; }
+    ts->next = ts;  /* marks it unlinked */
+}
+
 void ts_free(ThreadState *ts) {
     Interp *in = ts->interp;
-    for (ThreadState **p = &in->threads; *p; p = &(*p)->next)
-        if (*p == ts) { *p = ts->next; break; }
+    if (ts->next != ts)
+        for (ThreadState **p = &in->threads; *p; p = &(*p)->next)
+            if (*p == ts) { *p = ts->next; break; }
     v_decref(ts->exc);
     v_decref(ts->exc_info);
     o_xdecref(ts->repr_active);
@@ -166,7 +175,14 @@ void interp_fini(ThreadState *ts) {
 #ifndef TINY_DEBUG
     if (!in->debug_leaks) return;
 #endif
-    /* tear everything down so the leak count means something */
+    /* tear everything down so the leak count means something; threads still running
+     * (daemons) hold objects of their own, so the count is meaningless then */
+    for (ThreadState *t = in->threads; t; t = t->next)
+        if (t != ts && t->alive) return;
+    o_xdecref(ts->name);
+    ts->name = NULL;
+    o_xdecref(ts->local_dicts);
+    ts->local_dicts = NULL;
     int64_t pos = 0;
     Value k, m;
     while (dict_next(in->modules, &pos, &k, &m))

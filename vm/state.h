@@ -62,6 +62,9 @@ typedef struct Interp {
     int gil_stats;          /* --gil-stats: print the report at exit */
     int finalizing;         /* the main program has ended: waiting for threads, exiting */
     uint64_t type_epoch;    /* bumped when any class namespace changes: invalidates type_cache */
+    uint64_t dict_version;  /* source of dict versions: unique across all dicts */
+    void *freelist[16];     /* freed objects by 16-byte size class (obj_alloc/obj_free) */
+    int nfree[16];
     TypeCacheEntry type_cache[TYPE_CACHE_SIZE];
     int debug_leaks;        /* report leaks at exit */
 } Interp;
