@@ -5,6 +5,7 @@
 #   make test       build ./tiny and the tests; run unit, REPL and script tests (one summary)
 #   make asan       the same suite against ./tiny-asan (build/asan, ASan + UBSan)
 #   make debug      the same suite against ./tiny-debug (build/debug, -DTINY_DEBUG leak reports)
+#   make tsan       the threading scripts against ./tiny-tsan (build/tsan, ThreadSanitizer)
 #   make bench      time scripts/bench/*.tiny (and ../shared/bench/*.tiny) against python3.11
 #   make clean
 # Single files: `make build/release/vm/eval.o` (any BUILD=dir works the same way).
@@ -40,9 +41,12 @@ PTY_TEST := $(BUILD)/tests/repl_pty
 FLAGS_STAMP := $(BUILD)/.flags
 
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
+# The scripts that run several threads (checked under ThreadSanitizer by `make tsan`).
+TSAN_TESTS ?= thread/,threading/,queue/,gil/
 PYTHON  ?= $(shell test -x /usr/bin/python3.11 && echo /usr/bin/python3.11 || command -v python3.11)
 
-.PHONY: all deps run test suite asan debug bench clean unit-tests runner-selftest FORCE
+.PHONY: all deps run test suite asan debug tsan bench clean unit-tests runner-selftest FORCE
 all: $(TINY_BIN)
 
 # ---- dependencies: readline and cmocka headers (installed with apt-get when we can) ----
@@ -112,6 +116,10 @@ debug:
 	@$(MAKE) --no-print-directory BUILD=build/debug TINY_BIN=tiny-debug OPT="-O0 -g" \
 	    MODE_FLAGS="-DTINY_DEBUG" suite
 
+tsan:
+	@$(MAKE) --no-print-directory BUILD=build/tsan TINY_BIN=tiny-tsan OPT="-O1 -g" \
+	    MODE_FLAGS="$(TSAN_FLAGS)" TESTS="$(TSAN_TESTS)" suite
+
 # Just the binaries of the other builds.
 ifeq ($(TINY_BIN),tiny)
 .PHONY: tiny-asan tiny-debug
@@ -135,7 +143,7 @@ bench: $(TINY_BIN)
 	@PYTHON="$(PYTHON)" bash scripts/bench.sh ./$(TINY_BIN) scripts/bench $(CURDIR)/../shared/bench
 
 clean:
-	rm -rf build tiny tiny-asan tiny-debug
+	rm -rf build tiny tiny-asan tiny-debug tiny-tsan
 
 FORCE:
 

@@ -527,16 +527,18 @@ static int do_indent(Lexer *L)
         L->altstack[L->indent] = altcol;
         if (push(L, TK_INDENT, p, 0, L->line, col_of(L, p) - 1, L->line, col_of(L, p)) < 0) return -1;
     } else {
-        while (L->indent > 0 && col < L->indstack[L->indent]) {
-            L->indent--;
-            if (push(L, TK_DEDENT, p, 0, L->line, col_of(L, p), L->line, col_of(L, p)) < 0) return -1;
-        }
-        if (col != L->indstack[L->indent]) {
+        int ind = L->indent;
+        while (ind > 0 && col < L->indstack[ind]) ind--;
+        if (col != L->indstack[ind]) {
             const char *e = p;
             while (e < L->end && *e != '\n') e++;
             if (e > p && e[-1] == '\r') e--;
             return lerr_code(L, &T_IndentationError, L->line, col_of(L, e),
                         "unindent does not match any outer indentation level");
+        }
+        while (L->indent > ind) {
+            L->indent--;
+            if (push(L, TK_DEDENT, p, 0, L->line, col_of(L, p), L->line, col_of(L, p)) < 0) return -1;
         }
         if (altcol != L->altstack[L->indent]) goto tab_error;
     }

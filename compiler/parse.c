@@ -1,8 +1,9 @@
 /* parse.c — recursive-descent parser for tiny's Python 3.11 subset.
  *
- * Design: lex.c tokenizes the whole source first into one token array (CPython lets
- * tokenizer errors anywhere in the file win over parser errors, so this also gives
- * CPython's error priority). The parser walks the array with one token of lookahead
+ * Design: lex.c tokenizes the whole source first into one token array; a tokenizer
+ * error ends the array with TK_ERROR and is raised when the parser reaches it, or
+ * earlier in place of a parser error when CPython would let it win (its "tokenize the
+ * rest of the file" check). The parser walks the array with one token of lookahead
  * (a few rules peek further or do a silent trial parse) and builds nodes in an arena
  * (ast.c). Generic "invalid syntax" is reported at the furthest token examined, as
  * CPython's PEG parser does; the specific messages mirror CPython's invalid_* rules.
@@ -33,7 +34,11 @@ typedef struct Parser {
     const char *fsrc; int64_t fsrclen; int fdelta; /* its "(expr)" text, line shift */
     int fcolbase;           /* column shift of the field's first line */
     int failed;             /* an error has been raised */
+    int depth;              /* recursion depth of the expression parser */
 } Parser;
+
+/* Nesting limit of unary operators, lambdas and conditional expressions (C stack guard). */
+#define MAX_DEPTH 400
 
 /* The id used for `...`: the name Ellipsis, recognisable by pointer. */
 static const char ellipsis_id[] = "Ellipsis";
@@ -1168,7 +1173,18 @@ static Node *power(Parser *p)
     return e;
 }
 
+static Node *factor_(Parser *p);
+
 static Node *factor(Parser *p)
+{
+    if (p->depth >= MAX_DEPTH) return err_tok(p, cur(p), &T_SyntaxError, "too many nested expressions");
+    p->depth++;
+    Node *r = factor_(p);
+    p->depth--;
+    return r;
+}
+
+static Node *factor_(Parser *p)
 {
     int op;
     switch (kind(p)) {
@@ -1275,7 +1291,10 @@ static Node *inversion(Parser *p)
 {
     if (at(p, TK_NOT)) {
         Token *t = advance(p);
+        if (p->depth >= MAX_DEPTH) return err_tok(p, cur(p), &T_SyntaxError, "too many nested expressions");
+        p->depth++;
         Node *x = inversion(p);
+        p->depth--;
         if (!x) return NULL;
         Node *u = mk(p, E_UNARYOP, t);
         u->op = UOP_NOT; u->a = x;
@@ -1316,7 +1335,18 @@ static Node *lambdef(Parser *p)
     return fin(p, l);
 }
 
+static Node *expression_(Parser *p);
+
 static Node *expression(Parser *p)
+{
+    if (p->depth >= MAX_DEPTH) return err_tok(p, cur(p), &T_SyntaxError, "too many nested expressions");
+    p->depth++;
+    Node *r = expression_(p);
+    p->depth--;
+    return r;
+}
+
+static Node *expression_(Parser *p)
 {
     if (at(p, TK_LAMBDA)) return lambdef(p);
     Token *st = cur(p);

@@ -75,10 +75,19 @@ for f in "${programs[@]}"; do
         if [ $trc -ne 0 ]; then
             echo "   tiny failed: $(grep -v '^\s*$' "$tmp/t.err" | tail -1)"
         fi
-        printf '   %-44s | %s\n' "tiny" "python"
+        printf '   %-44s | %s\n' "tiny (default: io-priority, 5ms)" "python"
         paste -d '\t' "$tmp/t.out" "$tmp/p.out" | while IFS=$'\t' read -r a b; do
             printf '   %-44s | %s\n' "$a" "$b"
         done
+        case $name in
+        gil_*)
+            # the same program under every policy, so the trade-offs show side by side
+            for pol in ticks timed fifo io-priority; do
+                TINY_GIL=$pol run_timed "$tmp/g.out" "$tmp/g.err" "$tiny" "$f" >/dev/null
+                printf '   %-12s %s\n' "$pol:" "$(tr '\n' ';' <"$tmp/g.out" | sed 's/;$//; s/;/; /g')"
+            done
+            ;;
+        esac
         continue
         ;;
     esac

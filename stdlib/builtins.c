@@ -166,7 +166,10 @@ static Value bi_print(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
             }
             Value a = args[i];
             if (IS_STR(a)) fwrite(AS_STR(a)->data, 1, (size_t)AS_STR(a)->len, fp);
-            else if (IS_INT(a)) fprintf(fp, "%" PRId64, AS_INT(a));
+            else if (IS_INT(a)) {
+                char buf[24];
+                fwrite(buf, 1, (size_t)int_to_cstr(AS_INT(a), buf), fp);
+            }
             else if (obj_print(ts, a, fp, false) < 0) return V_NULL;
         }
         if (IS_NULL(end)) putc('\n', fp);

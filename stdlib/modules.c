@@ -4,8 +4,9 @@
 
 extern const NativeModule signal_module_def;  /* stdlib/signal.c */
 extern const NativeModule thread_module_def;  /* stdlib/thread.c */
+extern const NativeModule mp_module_def;      /* stdlib/mp.c */
 
 const NativeModule *const native_modules[] = {
     &sys_module_def, &time_module_def, &math_module_def, &random_module_def,
-    &os_module_def, &os_path_module_def, &gcmod_module_def, &signal_module_def, &thread_module_def, NULL,
+    &os_module_def, &os_path_module_def, &gcmod_module_def, &signal_module_def, &thread_module_def, &mp_module_def, NULL,
 };

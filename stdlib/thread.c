@@ -13,7 +13,9 @@
  * (Local.per_thread: thread key -> attribute dict), so the cycle collector sees them and
  * a local that refers to itself can be collected. A thread that ends drops its dicts from
  * every local it used; a local that dies removes itself from every thread's set. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "builtins.h"
 #include "../vm/state.h"
 #include "../vm/gil.h"
@@ -27,6 +29,7 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <math.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,7 +87,7 @@ static Value no_attribute(ThreadState *ts, Value self, Obj *name) {
 /* ---- lock core: the state and waiter queue shared by lock and RLock ---- */
 
 /* A thread waiting for a lock; lives on the waiting thread's C stack. */
-typedef struct Waiter { ThreadState *ts; struct Waiter *prev, *next; } Waiter;
+typedef struct Waiter { ThreadState *ts; struct Waiter *prev, *next; int linked; } Waiter;
 
 typedef struct LockCore {
     int locked;
@@ -93,12 +96,36 @@ typedef struct LockCore {
 
 /* Acquires: timeout_ns < 0 waits forever, 0 only tries, > 0 waits at most that long.
  * Returns 1 acquired, 0 timed out, -1 with an exception pending. */
+static void waiter_append(LockCore *c, Waiter *w) {
+    w->prev = c->tail;
+    w->next = NULL;
+    if (c->tail) c->tail->next = w; else c->head = w;
+    c->tail = w;
+    w->linked = 1;
+}
+
+static void waiter_remove(LockCore *c, Waiter *w) {
+    if (!w->linked) return;
+    if (w->prev) w->prev->next = w->next; else c->head = w->next;
+    if (w->next) w->next->prev = w->prev; else c->tail = w->prev;
+    w->linked = 0;
+}
+
+/* Forgets every waiter (_at_fork_reinit: in a child after fork they are gone). A waiter
+ * still alive puts itself back in the queue the next time it wakes. */
+static void waiters_forget(LockCore *c) {
+    for (Waiter *w = c->head, *next; w; w = next) {
+        next = w->next;
+        w->linked = 0;
+    }
+    c->head = c->tail = NULL;
+}
+
 static int core_acquire(ThreadState *ts, LockCore *c, int64_t timeout_ns, const char *what) {
     if (!c->locked) { c->locked = 1; return 1; }
     if (timeout_ns == 0) return 0;
-    Waiter w = { ts, c->tail, NULL };
-    if (c->tail) c->tail->next = &w; else c->head = &w;
-    c->tail = &w;
+    Waiter w = { ts, NULL, NULL, 0 };
+    waiter_append(c, &w);
     uint64_t deadline = timeout_ns > 0 ? gil_now_ns() + (uint64_t)timeout_ns : 0;
     int result;
     for (;;) {
@@ -112,10 +139,10 @@ static int core_acquire(ThreadState *ts, LockCore *c, int64_t timeout_ns, const 
         if (r < 0) { result = -1; break; }
         if (!c->locked) { result = 1; break; }
         /* woken but the lock was taken again (or a stale wake-up): wait again */
+        if (!w.linked) waiter_append(c, &w);
     }
     if (result == 1) c->locked = 1;
-    if (w.prev) w.prev->next = w.next; else c->head = w.next;
-    if (w.next) w.next->prev = w.prev; else c->tail = w.prev;
+    waiter_remove(c, &w);
     /* this thread may have been the one woken for a free lock it now leaves: pass it on */
     if (result != 1 && !c->locked && c->head) ts_unpark(c->head->ts);
     return result;
@@ -249,7 +276,7 @@ static Value lock_at_fork_reinit(ThreadState *ts, Value *args, int nargs, Obj *k
     if (arg_count(ts, "lock._at_fork_reinit", nargs - 1, kwnames, 0, 0) < 0) return V_NULL;
     LockCore *c = &LOCK(args[0])->core;
     c->locked = 0;
-    c->head = c->tail = NULL;  /* in a child after fork the waiters are gone */
+    waiters_forget(c);
     return V_NONE;
 }
 
@@ -380,7 +407,7 @@ static Value rlock_at_fork_reinit(ThreadState *ts, Value *args, int nargs, Obj *
     if (arg_count(ts, "RLock._at_fork_reinit", nargs - 1, kwnames, 0, 0) < 0) return V_NULL;
     RLock *l = RLOCK(args[0]);
     l->core.locked = 0;
-    l->core.head = l->core.tail = NULL;
+    waiters_forget(&l->core);
     l->owner = 0;
     l->count = 0;
     return V_NONE;
@@ -847,20 +874,20 @@ static Value thread_exit(ThreadState *ts, Value *args, int nargs, Obj *kwnames) 
     return V_NULL;
 }
 
+/* interrupt_main(signum=SIGINT): simulates the signal arriving, as CPython does: if a
+ * handler is installed for it (the command line's SIGINT handler, or one installed with
+ * signal.signal), the signal is sent to the process; tiny threads block signals, so the
+ * main thread receives it and runs the handler (KeyboardInterrupt by default). A signal
+ * left at SIG_DFL or SIG_IGN is not sent. */
 static Value thread_interrupt_main(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
-    static const char *const names[] = { "signum", NULL };
-    Value a[1];
-    if (bi_parse_args(ts, "interrupt_main", args, nargs, kwnames, names, 1, 0, a) < 0) return V_NULL;
+    if (arg_count(ts, "interrupt_main", nargs, kwnames, 0, 1) < 0) return V_NULL;
     int64_t signum = SIGINT;
-    if (!IS_NULL(a[0]) && obj_as_index(ts, a[0], &signum) < 0) return V_NULL;
+    if (nargs == 1 && obj_as_index(ts, args[0], &signum) < 0) return V_NULL;
     if (signum < 1 || signum >= NSIG) return exc_raise(ts, &T_ValueError, "signal number out of range");
-    if (signum != SIGINT) return exc_raise(ts, &T_ValueError, "tiny can only interrupt the main thread with SIGINT");
-    ThreadState *main_ts = the_interp.main_ts;
-    the_interp.sigint_pending = 1;
-    if (main_ts) {
-        main_ts->eval_breaker = 1;
-        if (main_ts != ts) ts_unpark(main_ts);
-    }
+    struct sigaction sa;
+    if (sigaction((int)signum, NULL, &sa) != 0) return V_NONE;
+    if (!(sa.sa_flags & SA_SIGINFO) && (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN)) return V_NONE;
+    if (kill(getpid(), (int)signum) != 0) return exc_raise_errno(ts, errno, NULL);
     return V_NONE;
 }
 

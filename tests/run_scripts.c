@@ -6,6 +6,7 @@
  *   # expect-exit: N       the exit status (default 0)
  *   # stdin: TEXT          a line fed to stdin (default: stdin is /dev/null)
  *   # args: A B            extra arguments after the script path (split on spaces)
+ *   # tiny-args: --gil=x   options for tiny itself, before the script path
  * One space after the colon is stripped; the rest is taken verbatim.
  *
  * Each script runs as `TINY path args` from the current directory (the repo root),
@@ -62,7 +63,7 @@ enum { ST_PENDING, ST_RUNNING, ST_DONE };
 typedef struct Script {
     char *path;
     /* what the script expects */
-    Lines expect, expect_err, args;
+    Lines expect, expect_err, args, tiny_args;
     int expect_exit;
     bool has_stdin;
     char *stdin_text;
@@ -214,13 +215,14 @@ static void parse_script(Script *s) {
             s->stdin_len += n;
             s->stdin_text[s->stdin_len++] = '\n';
             s->has_stdin = true;
-        } else if ((v = directive(line, "# args:"))) {
+        } else if ((v = directive(line, "# args:")) || (v = directive(line, "# tiny-args:"))) {
+            Lines *dst = line[2] == 't' ? &s->tiny_args : &s->args;
             const char *p = v;
             while (*p) {
                 while (*p == ' ') p++;
                 const char *q = p;
                 while (*q && *q != ' ') q++;
-                if (q > p) lines_push(&s->args, xstrndup(p, (size_t)(q - p)));
+                if (q > p) lines_push(dst, xstrndup(p, (size_t)(q - p)));
                 p = q;
             }
         } else if (strncmp(line, "# expect-", 9) == 0) {
@@ -280,11 +282,13 @@ static void start_script(Script *s) {
         s->state = ST_DONE;
         return;
     }
-    char **argv = xmalloc((s->args.n + 3) * sizeof(char *));
-    argv[0] = (char *)cfg.tiny;
-    argv[1] = s->path;
-    for (size_t i = 0; i < s->args.n; i++) argv[2 + i] = s->args.v[i];
-    argv[2 + s->args.n] = NULL;
+    char **argv = xmalloc((s->tiny_args.n + s->args.n + 3) * sizeof(char *));
+    size_t k = 0;
+    argv[k++] = (char *)cfg.tiny;
+    for (size_t i = 0; i < s->tiny_args.n; i++) argv[k++] = s->tiny_args.v[i];
+    argv[k++] = s->path;
+    for (size_t i = 0; i < s->args.n; i++) argv[k++] = s->args.v[i];
+    argv[k] = NULL;
     fflush(stdout);
     fflush(stderr);
     pid_t pid = fork();
@@ -395,7 +399,7 @@ static void rep_tail(char **r, const char *title, const Lines *l, size_t max) {
 }
 
 static const char *const sanitizer_marks[] = {
-    "ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "SUMMARY: UndefinedBehaviorSanitizer",
+    "ERROR: AddressSanitizer", "WARNING: ThreadSanitizer", "ERROR: LeakSanitizer", "SUMMARY: UndefinedBehaviorSanitizer",
     ": runtime error: ", NULL
 };
 
@@ -475,7 +479,9 @@ static char *check_script(Script *s) {
             rep_tail(&r, "stderr", &err, 12);
         }
         if (out.n > 0 && s->expect.n == 0) rep_tail(&r, "stdout", &out, 6);
-        rep(&r, "  rerun: %s %s", cfg.tiny, s->path);
+        rep(&r, "  rerun: %s", cfg.tiny);
+        for (size_t i = 0; i < s->tiny_args.n; i++) rep(&r, " %s", s->tiny_args.v[i]);
+        rep(&r, " %s", s->path);
         for (size_t i = 0; i < s->args.n; i++) rep(&r, " %s", s->args.v[i]);
         if (s->has_stdin) rep(&r, " < (the # stdin: lines)");
         rep(&r, "\n");
@@ -615,6 +621,7 @@ int main(int argc, char **argv) {
         lines_free(&s->expect);
         lines_free(&s->expect_err);
         lines_free(&s->args);
+        lines_free(&s->tiny_args);
         free(s->stdin_text);
         free(s->parse_error);
         free(s->spawn_error);

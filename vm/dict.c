@@ -31,6 +31,37 @@ static void *xmalloc(size_t n)
     return p;
 }
 
+/* Tables of the smallest size (8 index slots, 5 entries: a new instance's attributes)
+ * are kept for reuse in a list in the_interp, up to this many. */
+#define SMALL_LOG2 3
+#define SMALL_TABLES_MAX 64
+
+/* A block for the tables of a dict with 2^log2 index slots (bytes long). */
+static char *table_alloc(uint8_t log2, size_t bytes)
+{
+    void *t = the_interp.dict_small_tables;
+    if (log2 == SMALL_LOG2 && t) {
+        the_interp.dict_small_tables = *(void **)t;
+        the_interp.dict_nsmall_tables--;
+        return t;
+    }
+    return xmalloc(bytes);
+}
+
+/* Frees the block of a dict's tables (2^log2 index slots); the shared empty table stays. */
+static void table_free(void *indices, uint8_t log2)
+{
+    if (indices == (const void *)empty_indices)
+        return;
+    if (log2 == SMALL_LOG2 && the_interp.dict_nsmall_tables < SMALL_TABLES_MAX) {
+        *(void **)indices = the_interp.dict_small_tables;
+        the_interp.dict_small_tables = indices;
+        the_interp.dict_nsmall_tables++;
+        return;
+    }
+    free(indices);
+}
+
 /* Entries usable in an index table of size n (2/3 load). */
 static inline int64_t usable_fraction(int64_t n)
 {
@@ -52,12 +83,6 @@ static inline void ix_set(Dict *d, size_t i, int64_t ix)
         ((int32_t *)d->indices)[i] = (int32_t)ix;
     else
         ((int64_t *)d->indices)[i] = ix;
-}
-
-/* Whether a dict uses the shared empty index table. */
-static inline bool uses_empty_indices(const Dict *d)
-{
-    return d->indices == (const void *)empty_indices;
 }
 
 /* Identity of two values (same tag and payload). */
@@ -149,10 +174,38 @@ restart:;
     }
 }
 
+/* Equality of n bytes at a and b: short runs compared inline, in (overlapping) words. */
+static inline bool bytes_eq(const char *a, const char *b, int64_t n)
+{
+    if (n >= 8 && n <= 16) {
+        uint64_t x0, y0, x1, y1;
+        memcpy(&x0, a, 8);
+        memcpy(&y0, b, 8);
+        memcpy(&x1, a + n - 8, 8);
+        memcpy(&y1, b + n - 8, 8);
+        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+    }
+    if (n >= 4 && n < 8) {
+        uint32_t x0, y0, x1, y1;
+        memcpy(&x0, a, 4);
+        memcpy(&y0, b, 4);
+        memcpy(&x1, a + n - 4, 4);
+        memcpy(&y1, b + n - 4, 4);
+        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+    }
+    if (n < 4) {
+        for (int64_t i = 0; i < n; i++)
+            if (a[i] != b[i])
+                return false;
+        return true;
+    }
+    return memcmp(a, b, (size_t)n) == 0;
+}
+
 /* Equality of str key a with str b of the same hash. */
 static inline bool str_key_eq(const Str *a, const Str *b)
 {
-    return a == b || (a->len == b->len && memcmp(a->data, b->data, (size_t)a->len) == 0);
+    return a == b || (a->len == b->len && bytes_eq(a->data, b->data, a->len));
 }
 
 /* dict_find for a str key with its hash: entry keys that are strs are compared inline;
@@ -230,10 +283,33 @@ find_str_in(const Dict *d, const Obj *key, int64_t hash, size_t *slotp, bool wid
     }
 }
 
-static inline int64_t dict_find_str(Dict *d, Obj *key, int64_t hash, size_t *slotp)
+/* The whole search of dict_find_str. */
+static __attribute__((noinline)) int64_t dict_find_str_probe(Dict *d, Obj *key, int64_t hash,
+                                                            size_t *slotp)
 {
     return d->log2size < 31 ? find_str_in(d, key, hash, slotp, false)
                             : find_str_in(d, key, hash, slotp, true);
+}
+
+/* The first probe inline (an interned name found by identity, or an empty slot), the
+ * rest out of line. */
+static inline int64_t dict_find_str(Dict *d, Obj *key, int64_t hash, size_t *slotp)
+{
+    if (d->log2size < 31) {
+        size_t i = (size_t)hash & (((size_t)1 << d->log2size) - 1);
+        int32_t ix = ((const int32_t *)d->indices)[i];
+        if (ix >= 0) {
+            const DictEntry *e = &d->entries[ix];
+            if (e->key.as.o == key && e->key.tag == VT_OBJ) {
+                *slotp = i;
+                return ix;
+            }
+        } else if (ix == DKIX_EMPTY) {
+            *slotp = i;
+            return DKIX_EMPTY;
+        }
+    }
+    return dict_find_str_probe(d, key, hash, slotp);
 }
 
 /* The first empty index slot for hash (the table has no equal key). */
@@ -260,7 +336,7 @@ static void dict_resize(Dict *d, int64_t minsize)
     size_t isize = (size_t)size * islot;
     int64_t cap = usable_fraction(size);
     /* One block: the index table, then the entries. */
-    char *indices = xmalloc(isize + (size_t)cap * sizeof(DictEntry));
+    char *indices = table_alloc(log2, isize + (size_t)cap * sizeof(DictEntry));
     memset(indices, 0xff, isize);
     DictEntry *entries = (DictEntry *)(indices + isize);
     DictEntry *old = d->entries;
@@ -268,8 +344,7 @@ static void dict_resize(Dict *d, int64_t minsize)
     for (int64_t k = 0; k < d->nentries; k++)
         if (!IS_NULL(old[k].key))
             entries[n++] = old[k];
-    if (!uses_empty_indices(d))
-        free(d->indices);
+    table_free(d->indices, d->log2size);
     d->indices = indices;
     d->log2size = log2;
     d->entries = entries;
@@ -412,6 +487,14 @@ void dict_set_str(Obj *o, Obj *key, Value v)
     Dict *d = (Dict *)o;
     int64_t hash = str_hash(key);
     size_t slot;
+    if (d->used == 0) {
+        /* nothing to find (a new instance's first attribute, say) */
+        dict_make_room(d);
+        slot = find_empty_slot(d, hash);
+        o_incref(key);
+        dict_add_entry(d, slot, hash, V_OBJ(key), v_new(v));
+        return;
+    }
     int64_t ix = dict_find_str(d, key, hash, &slot);
     if (ix >= 0) {
         Value old = d->entries[ix].value;
@@ -470,14 +553,15 @@ void dict_clear(Obj *o)
     Dict *d = (Dict *)o;
     DictEntry *entries = d->entries;
     int64_t n = d->nentries;
-    void *block = uses_empty_indices(d) ? NULL : d->indices;
+    void *block = d->indices;
+    uint8_t log2 = d->log2size;
     dict_init_empty(d);
     d->version = ++the_interp.dict_version;
     for (int64_t k = 0; k < n; k++) {
         v_decref(entries[k].key);
         v_decref(entries[k].value);
     }
-    free(block);
+    table_free(block, log2);
 }
 
 Obj *dict_copy(Obj *o)
@@ -489,7 +573,7 @@ Obj *dict_copy(Obj *o)
     if (src->used == src->nentries) {
         size_t islot = src->log2size < 31 ? sizeof(int32_t) : sizeof(int64_t);
         size_t isize = ((size_t)1 << src->log2size) * islot;
-        d->indices = xmalloc(isize + (size_t)src->capacity * sizeof(DictEntry));
+        d->indices = table_alloc(src->log2size, isize + (size_t)src->capacity * sizeof(DictEntry));
         memcpy(d->indices, src->indices, isize);
         d->log2size = src->log2size;
         d->capacity = src->capacity;
@@ -520,8 +604,7 @@ static int dict_merge(ThreadState *ts, Dict *a, Dict *b)
     if (a->used == 0 && b->used == b->nentries) {
         /* Fast path: a is empty, copy b's layout. */
         Dict *c = (Dict *)dict_copy(&b->hdr);
-        if (!uses_empty_indices(a))
-            free(a->indices);
+        table_free(a->indices, a->log2size);
         a->indices = c->indices;
         a->log2size = c->log2size;
         a->entries = c->entries;

@@ -317,6 +317,9 @@ Value vm_resume(ThreadState *ts, Frame *f, Value sent, bool *done) {
     return r;
 }
 
+/* Runs the tiny handlers of signals that arrived (stdlib/signal.c). */
+int signal_run_pending(ThreadState *ts);
+
 int vm_handle_breaker(ThreadState *ts) {
     __atomic_store_n(&ts->eval_breaker, 0, __ATOMIC_RELAXED);
     if (!IS_NULL(ts->pending_exc)) {
@@ -325,6 +328,7 @@ int vm_handle_breaker(ThreadState *ts) {
         return -1;
     }
     if (ts == the_interp.main_ts) {
+        if (signal_run_pending(ts) < 0) return -1;
         if (the_interp.sigint_pending) {
             the_interp.sigint_pending = 0;
             exc_set(ts, exc_new(ts, &T_KeyboardInterrupt, NULL, 0));

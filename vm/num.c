@@ -28,10 +28,11 @@ static const char digit_pairs[201] =
     "6061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
-int int_to_cstr(int64_t n, char *buf)
+/* Writes the decimal digits of n (with its sign) to end just before end; returns the
+ * start of the text. */
+static inline char *fmt_dec(char *end, int64_t n)
 {
-    char tmp[24];
-    char *end = tmp + sizeof tmp, *p = end;
+    char *p = end;
     uint64_t u = n < 0 ? 0 - (uint64_t)n : (uint64_t)n;
     while (u >= 100) {
         unsigned k = (unsigned)(u % 100) * 2;
@@ -47,7 +48,15 @@ int int_to_cstr(int64_t n, char *buf)
     } else {
         *--p = (char)('0' + u);
     }
-    if (n < 0) *--p = '-';
+    if (n < 0)
+        *--p = '-';
+    return p;
+}
+
+int int_to_cstr(int64_t n, char *buf)
+{
+    char tmp[24];
+    char *end = tmp + sizeof tmp, *p = fmt_dec(end, n);
     int len = (int)(end - p);
     memcpy(buf, p, (size_t)len);
     buf[len] = 0;
@@ -57,8 +66,8 @@ int int_to_cstr(int64_t n, char *buf)
 Obj *int_to_str(int64_t n)
 {
     char buf[24];
-    int len = int_to_cstr(n, buf);
-    return str_new_valid(buf, len, len);
+    char *end = buf + sizeof buf, *p = fmt_dec(end, n);
+    return str_new_valid(p, end - p, end - p);
 }
 
 int64_t int_floordiv(int64_t a, int64_t b)

@@ -4,6 +4,8 @@
 #ifndef TINY_STATE_H
 #define TINY_STATE_H
 
+#define TINY_INTERP_SIGNALS 1
+
 #include "object.h"
 #include <signal.h>
 #include "gil.h"
@@ -34,6 +36,8 @@ typedef struct GilState {
     uint64_t start_ns;
     int nthreads;               /* live tiny threads (main included) */
     int nparked_forever;        /* threads parked without timeout on tiny primitives */
+    int spinner;                /* a thread is spinning for the GIL or a wake-up (at most one) */
+    int ncpu;                   /* online CPUs (spinning only helps with more than one) */
     void *finished;             /* statistics of finished threads (gil.c) */
     int nfinished, capfinished;
 } GilState;
@@ -55,6 +59,8 @@ typedef struct Interp {
     int64_t live_objects;   /* objects alive, immortals excluded (leak check) */
     int recursion_limit;    /* sys.getrecursionlimit() */
     volatile sig_atomic_t sigint_pending; /* set by the SIGINT handler */
+    volatile sig_atomic_t sig_pending[65]; /* signal n arrived; its tiny handler has not run */
+    volatile sig_atomic_t sig_any_pending;   /* some sig_pending[n] is set */
     struct ThreadState *threads;  /* all thread states */
     struct ThreadState *main_ts;
     int interactive;        /* running the REPL */
@@ -67,6 +73,8 @@ typedef struct Interp {
     int nfree[16];
     TypeCacheEntry type_cache[TYPE_CACHE_SIZE];
     int debug_leaks;        /* report leaks at exit */
+    void *dict_small_tables; /* freed smallest dict tables kept for reuse (vm/dict.c) */
+    int dict_nsmall_tables;
 } Interp;
 
 /* The interpreter. */
@@ -102,6 +110,8 @@ void interp_fini(ThreadState *ts);
 void interp_after_fork_child(ThreadState *ts);
 /* Creates a thread state linked into the interpreter. */
 ThreadState *ts_new(Interp *in);
+/* Unlinks a finishing thread from the_interp.threads (GIL held); ts_free then skips the list. */
+void ts_unlink(ThreadState *ts);
 /* Frees a thread state (its frames must be gone). */
 void ts_free(ThreadState *ts);
 
