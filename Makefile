@@ -117,7 +117,7 @@ debug:
 	    MODE_FLAGS="-DTINY_DEBUG" suite
 
 tsan:
-	@$(MAKE) --no-print-directory BUILD=build/tsan TINY_BIN=tiny-tsan OPT="-O1 -g" \
+	@TSAN_OPTIONS="die_after_fork=0 $$TSAN_OPTIONS" $(MAKE) --no-print-directory BUILD=build/tsan TINY_BIN=tiny-tsan OPT="-O1 -g" \
 	    MODE_FLAGS="$(TSAN_FLAGS)" TESTS="$(TSAN_TESTS)" suite
 
 # Just the binaries of the other builds.

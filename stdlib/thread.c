@@ -42,7 +42,11 @@ void ts_unlink(ThreadState *ts);
 /* The smallest size stack_size() accepts (CPython's THREAD_STACK_MIN). */
 #define STACK_SIZE_MIN ((int64_t)32 << 10)
 /* The smallest stack a thread is really given: the C stack check needs room below it. */
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define STACK_FLOOR ((size_t)2 << 20)   /* sanitizers make C frames several times larger */
+#else
 #define STACK_FLOOR ((size_t)256 << 10)
+#endif
 /* C stack kept free below the recursion check (as vm/state.c does for the main thread). */
 #define STACK_MARGIN ((uintptr_t)256 << 10)
 /* The "timeout not given" value of acquire(), in nanoseconds (-1 second). */

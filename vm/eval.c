@@ -524,44 +524,58 @@ fetch:
     TARGET(LOAD_CONST) { Value v = consts[ARG]; v_incref(v); PUSH(v); DISPATCH(); }
 
     TARGET(LOAD_FAST) {
-        Value v = locals[ARG];
-        if (IS_NULL(v)) {
+        Value *src = &locals[ARG];
+        uint64_t tag = src->tag;
+        if (tag == VT_NULL) {
             exc_raise(ts, &T_UnboundLocalError, "cannot access local variable '%s' where it is not associated with a value",
                       STR_DATA(co->varnames[ARG]));
             goto error;
         }
-        v_incref(v);
-        PUSH(v);
+        sp->tag = tag;
+        sp->as.i = src->as.i;
+        if (tag == VT_OBJ) sp->as.o->refcnt++;
+        sp++;
         DISPATCH();
     }
     TARGET(LOAD_FAST_LOAD_FAST) {
-        Value v = locals[ARG];
-        if (IS_NULL(v)) {
+        Value *src = &locals[ARG];
+        uint64_t tag = src->tag;
+        if (tag == VT_NULL) {
             exc_raise(ts, &T_UnboundLocalError, "cannot access local variable '%s' where it is not associated with a value",
                       STR_DATA(co->varnames[ARG]));
             goto error;
         }
-        v_incref(v);
-        PUSH(v);
+        sp->tag = tag;
+        sp->as.i = src->as.i;
+        if (tag == VT_OBJ) sp->as.o->refcnt++;
+        sp++;
         w = *ip;
-        v = locals[ARG];
-        if (IS_NULL(v)) DISPATCH();   /* let LOAD_FAST raise */
+        src = &locals[ARG];
+        tag = src->tag;
+        if (tag == VT_NULL) DISPATCH();   /* let LOAD_FAST raise */
         ip++;
-        v_incref(v);
-        PUSH(v);
+        sp->tag = tag;
+        sp->as.i = src->as.i;
+        if (tag == VT_OBJ) sp->as.o->refcnt++;
+        sp++;
         DISPATCH();
     }
     TARGET(STORE_FAST_LOAD_FAST) {
-        Value v = POP();
-        Value old = locals[ARG];
-        locals[ARG] = v;
+        Value *dst = &locals[ARG];
+        Value old = *dst;
+        sp--;
+        dst->tag = sp->tag;
+        dst->as.i = sp->as.i;
         v_decref(old);
         w = *ip;
-        v = locals[ARG];
-        if (IS_NULL(v)) DISPATCH();
+        Value *src = &locals[ARG];
+        uint64_t tag = src->tag;
+        if (tag == VT_NULL) DISPATCH();
         ip++;
-        v_incref(v);
-        PUSH(v);
+        sp->tag = tag;
+        sp->as.i = src->as.i;
+        if (tag == VT_OBJ) sp->as.o->refcnt++;
+        sp++;
         DISPATCH();
     }
     TARGET(LOAD_CONST_BINARY_OP) {
@@ -631,7 +645,16 @@ fetch:
         v_decref(b);
         DISPATCH();
     }
-    TARGET(STORE_FAST) { Value v = POP(); Value old = locals[ARG]; locals[ARG] = v; v_decref(old); DISPATCH(); }
+    TARGET(STORE_FAST) {
+        /* moved field by field: a 16-byte reload of two fresh 8-byte stores would stall */
+        Value *dst = &locals[ARG];
+        Value old = *dst;
+        sp--;
+        dst->tag = sp->tag;
+        dst->as.i = sp->as.i;
+        v_decref(old);
+        DISPATCH();
+    }
     TARGET(DELETE_FAST) {
         Value v = locals[ARG];
         if (IS_NULL(v)) {
@@ -878,6 +901,23 @@ fetch:
                     PUSH(obj);
                     DISPATCH();
                 }
+            }
+        } else if (obj.tag == VT_OBJ && !obj.as.o->type->getattr && !(obj.as.o->type->flags & TF_HAS_DICT)) {
+            /* a built-in type's method: no instance dict can shadow it */
+            AttrCache *c = attr_cache(co, ip);
+            Type *t = obj.as.o->type;
+            if (c->type != t || c->epoch != the_interp.type_epoch) {
+                c->type = t;
+                c->epoch = the_interp.type_epoch;
+                c->attr = type_lookup(t, name);
+                c->kind = OBJ_IS(c->attr, T_function) ||
+                          (OBJ_IS(c->attr, T_builtin) && IS_NULL(((CFunc *)AS_OBJ(c->attr))->self)) ? 2 : 0;
+            }
+            if (c->kind == 2) {
+                v_incref(c->attr);
+                sp[-1] = c->attr;
+                PUSH(obj);
+                DISPATCH();
             }
         }
         SAVE();
@@ -1495,7 +1535,14 @@ fetch:
         }
         {
             SAVE();
-            Value r = obj_call(ts, callable, args, nargs, kwnames);
+            Value r;
+            if (callable.tag == VT_OBJ && callable.as.o->type == &T_builtin &&
+                IS_NULL(((CFunc *)callable.as.o)->self) && (!((CFunc *)callable.as.o)->owner ||
+                (nargs > 0 && obj_type(args[0]) == ((CFunc *)callable.as.o)->owner &&
+                 !(((CFunc *)callable.as.o)->def->flags & (METH_CLASS | METH_STATIC)))))
+                r = ((CFunc *)callable.as.o)->def->fn(ts, args, nargs, kwnames);
+            else
+                r = obj_call(ts, callable, args, nargs, kwnames);
             for (Value *p = base; p < base + nslots; p++) v_decref(*p);
             sp = base;
             if (kwnames) o_decref(kwnames);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #include <pthread.h>
@@ -90,6 +91,8 @@ static void set_stack_limit(ThreadState *ts, size_t stack_size) {
 
 ThreadState *interp_init(void) {
     Interp *in = &the_interp;
+    /* no fast bins: freeing a million small objects then costs no consolidation pass */
+    mallopt(M_MXFAST, 0);
     in->gc_head.gc_next = in->gc_head.gc_prev = &in->gc_head;
     in->recursion_limit = 1000;
     in->gc_threshold = 10000;
