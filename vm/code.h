@@ -11,7 +11,9 @@ enum {
     CO_VARKEYWORDS = 2,  /* has **kwargs */
     CO_GENERATOR = 4,    /* contains yield: calling it makes a generator */
     CO_FUNCTION = 8,     /* a function body (fast locals); else module or class body */
-    CO_CLASSBODY = 16    /* a class body: names go to the class namespace */
+    CO_CLASSBODY = 16,   /* a class body: names go to the class namespace */
+    CO_SIMPLE_ARGS = 32, /* set by the VM: only positional parameters, no cells, not a generator */
+    CO_ANALYSED = 64     /* set by the VM once framesize and CO_SIMPLE_ARGS are known */
 };
 
 /* A compiled code object (one per module, function, lambda, class body, comprehension).

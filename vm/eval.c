@@ -38,6 +38,10 @@
 
 static inline size_t frame_size(Code *co) {
     if (co->framesize) return co->framesize;
+    if (!(co->flags & (CO_VARARGS | CO_VARKEYWORDS | CO_GENERATOR)) && co->kwonlyargcount == 0 &&
+        co->ncellvars == 0 && co->nfreevars == 0)
+        co->flags |= CO_SIMPLE_ARGS;
+    co->flags |= CO_ANALYSED;
     size_t nslots = (size_t)(co->nlocals + co->ncellvars + co->nfreevars);
     size_t size = sizeof(Frame) + (nslots + (size_t)co->stacksize + 1) * sizeof(Value) +
                   (size_t)(co->maxblocks + 1) * sizeof(Block);
@@ -253,8 +257,8 @@ static inline void init_cells(Frame *f, Func *fn) {
 
 /* Whether a call to fn with these arguments can bind by a plain copy. */
 static inline bool simple_call(Code *co, int nargs, Obj *kwnames) {
-    return !kwnames && nargs == co->argcount &&
-           !(co->flags & (CO_VARARGS | CO_VARKEYWORDS | CO_GENERATOR)) && co->kwonlyargcount == 0;
+    if (!(co->flags & CO_ANALYSED)) frame_size(co);
+    return !kwnames && nargs == co->argcount && (co->flags & CO_SIMPLE_ARGS);
 }
 
 static Value eval(ThreadState *ts, Frame *f);
@@ -723,8 +727,8 @@ fetch:
     TARGET(LOAD_GLOBAL) {
         Obj *name = names[ARG];
         uint64_t gver = ((Dict *)f->globals)->version, bver = ((Dict *)the_interp.builtins)->version;
-        GlobalCache *gc = co->gcache ? &co->gcache[ARG] : NULL;
-        if (gc && gc->gver == gver && gc->bver == bver && gver) {
+        GlobalCache *gc = co->gcache ? co->gcache + ARG : NULL;
+        if (gc && gc->gver == gver && gc->bver == bver) {
             v_incref(gc->v);
             PUSH(gc->v);
             DISPATCH();
@@ -739,7 +743,7 @@ fetch:
         }
         if (!co->gcache) co->gcache = calloc((size_t)co->nnames, sizeof(GlobalCache));
         gc = &co->gcache[ARG];
-        gc->gver = gver;
+        gc->gver = gver ? gver : ~(uint64_t)0;   /* a version-0 dict is never cached */
         gc->bver = bver;
         gc->v = v;
         v_incref(v);
@@ -1458,6 +1462,41 @@ fetch:
             nargs++;
         }
     do_call:
+        if (callable.tag == VT_OBJ && callable.as.o->type == &T_function &&
+            !(((Code *)((Func *)callable.as.o)->code)->flags & CO_GENERATOR)) {
+            Func *fn = (Func *)callable.as.o;
+            Code *nco = (Code *)fn->code;
+            SAVE();
+            if (ts->depth >= the_interp.recursion_limit) {
+                exc_raise(ts, &T_RecursionError, "maximum recursion depth exceeded");
+                goto call_fail;
+            }
+            Frame *nf = frame_new_x(ts, nco, (Obj *)fn, fn->globals, NULL, false, true);
+            if (!nf) goto call_fail;
+            args[-1] = V_NULL;   /* the frame took the callable's reference */
+            if (simple_call(nco, nargs, kwnames)) {
+                /* every slot above base[0] moves into the new frame; base[0] is the callable
+                 * (already taken) or the NULL of a method call */
+                for (int i = 0; i < nargs; i++) nf->locals[i] = args[i];
+                if (args - 1 != base) v_decref(base[0]);
+            } else {
+                if (bind_args(ts, nf, fn, args, nargs, kwnames) < 0) {
+                    frame_clear(nf);
+                    frame_release(ts, nf);
+                    goto call_fail;
+                }
+                init_cells(nf, fn);
+                for (Value *p = base; p < base + nslots; p++) v_decref(*p);
+            }
+            if (kwnames) o_decref(kwnames);
+            f->sp = base;
+            nf->prev = f;
+            f = nf;
+            ts->frame = f;
+            ts->depth++;
+            LOAD();
+            goto frame_start;
+        }
         if (callable.tag == VT_OBJ && callable.as.o->type == &T_type &&
             (((Type *)callable.as.o)->flags & TF_HEAPTYPE) && ((Type *)callable.as.o)->new_ == T_object.new_) {
             /* a class whose __init__ is tiny code: allocate, then run __init__ in this loop */
@@ -1502,36 +1541,6 @@ fetch:
                 LOAD();
                 goto frame_start;
             }
-        }
-        if (callable.tag == VT_OBJ && callable.as.o->type == &T_function &&
-            !(((Code *)((Func *)callable.as.o)->code)->flags & CO_GENERATOR)) {
-            Func *fn = (Func *)callable.as.o;
-            Code *nco = (Code *)fn->code;
-            SAVE();
-            if (ts->depth >= the_interp.recursion_limit) {
-                exc_raise(ts, &T_RecursionError, "maximum recursion depth exceeded");
-                goto call_fail;
-            }
-            Frame *nf = frame_new_x(ts, nco, (Obj *)fn, fn->globals, NULL, false, true);
-            if (!nf) goto call_fail;
-            args[-1] = V_NULL;   /* the frame took the callable's reference */
-            if (simple_call(nco, nargs, kwnames)) {
-                for (int i = 0; i < nargs; i++) { nf->locals[i] = args[i]; args[i].tag = VT_NULL; }
-            } else if (bind_args(ts, nf, fn, args, nargs, kwnames) < 0) {
-                frame_clear(nf);
-                frame_release(ts, nf);
-                goto call_fail;
-            }
-            init_cells(nf, fn);
-            for (Value *p = base; p < base + nslots; p++) v_decref(*p);
-            if (kwnames) o_decref(kwnames);
-            f->sp = base;
-            nf->prev = f;
-            f = nf;
-            ts->frame = f;
-            ts->depth++;
-            LOAD();
-            goto frame_start;
         }
         {
             SAVE();
@@ -1588,6 +1597,22 @@ fetch:
 
     TARGET(RETURN_VALUE) {
         retval = POP();
+        if (!(f->entry | f->is_gen) && !f->init_obj && !f->locals_dict && f->func) {
+            /* the common case: a tiny function returning to tiny code in this loop */
+            Frame *done = f;
+            int nslots = co->nlocals + co->ncellvars + co->nfreevars;
+            for (int i = 0; i < nslots; i++) v_decref(done->locals[i]);
+            while (sp > done->stack) { Value v = *--sp; v_decref(v); }
+            Obj *fn = done->func;
+            f = done->prev;
+            ts->frame = f;
+            ts->depth--;
+            ts->arena_top = (char *)done;
+            o_decref(fn);
+            LOAD();
+            PUSH(retval);
+            DISPATCH();
+        }
         goto do_return;
     }
 

@@ -67,10 +67,10 @@
  *
  * SPINNING
  * Waking a sleeping thread costs the scheduler several microseconds. So a thread about
- * to wait for the GIL (fifo policies) or to park first spins for a short while
- * (SPIN_NS) watching for the hand-off or the wake-up, and only then sleeps. At most one
- * thread spins at a time, so on a two-core machine the holder keeps its core. This is
- * what makes an Event ping-pong between two threads cost a few microseconds.
+ * to park on a lock (not a sleep) first spins for a short while (SPIN_NS) watching for
+ * the wake-up, and only then sleeps. At most one thread spins at a time. Threads do not
+ * spin for the GIL itself: with two cores, a spinner would take the core that a thread
+ * just woken from I/O needs.
  *
  * STATISTICS
  * Every thread counts instructions, acquisitions, forced switches, voluntary releases,
@@ -283,7 +283,7 @@ static void take(ThreadState *ts, bool front) {
         }
         __atomic_add_fetch(&G.nwaiting, 1, __ATOMIC_RELAXED);
         if (G.holder) set_breaker(G.holder);
-        if (sysconf_ncpu() > 1 && !__atomic_exchange_n(&G.spinner, 1, __ATOMIC_ACQ_REL)) {
+        if (G.spin_for_gil && sysconf_ncpu() > 1 && !__atomic_exchange_n(&G.spinner, 1, __ATOMIC_ACQ_REL)) {
             /* spin briefly for the hand-off before sleeping */
             pthread_mutex_unlock(&G.mu);
             uint64_t until = gil_now_ns() + SPIN_NS;
@@ -524,7 +524,8 @@ int ts_park(ThreadState *ts, double timeout, const char *what) {
     ts->gil.stats.voluntary++;
     slice_reset(ts);
     drop(ts);
-    if (timeout != 0 && sysconf_ncpu() > 1 && !__atomic_exchange_n(&G.spinner, 1, __ATOMIC_ACQ_REL)) {
+    if (timeout != 0 && strcmp(what, "sleep") != 0 && sysconf_ncpu() > 1 &&
+        !__atomic_exchange_n(&G.spinner, 1, __ATOMIC_ACQ_REL)) {
         /* spin briefly for the wake-up before sleeping */
         uint64_t until = gil_now_ns() + SPIN_NS;
         if (!forever && timeout * 1e9 < SPIN_NS) until = gil_now_ns() + (uint64_t)(timeout * 1e9);

@@ -38,6 +38,7 @@ typedef struct GilState {
     int nparked_forever;        /* threads parked without timeout on tiny primitives */
     int spinner;                /* a thread is spinning for the GIL or a wake-up (at most one) */
     int ncpu;                   /* online CPUs (spinning only helps with more than one) */
+    int spin_for_gil;           /* spin before sleeping on the GIL too (off: see gil.c) */
     void *finished;             /* statistics of finished threads (gil.c) */
     int nfinished, capfinished;
 } GilState;
