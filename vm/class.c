@@ -477,6 +477,7 @@ Value class_new(ThreadState *ts, Obj *name, Type *base, Obj *ns) {
     if (HAS(__contains__)) t->contains = slot_contains;
     if (HAS(__bool__) || HAS(__len__)) t->truthy = slot_truthy;
 #undef HAS
+    if (!t->getattr && !t->setattr && !(t->flags & TF_EXCEPTION)) t->flags |= TF_PLAIN;
     return V_OBJ(t);
 }
 

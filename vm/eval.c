@@ -42,6 +42,7 @@ static inline size_t frame_size(Code *co) {
         co->ncellvars == 0 && co->nfreevars == 0)
         co->flags |= CO_SIMPLE_ARGS;
     co->flags |= CO_ANALYSED;
+    if (!co->acache) co->acache = calloc((size_t)co->ncode, sizeof(AttrCache));
     size_t nslots = (size_t)(co->nlocals + co->ncellvars + co->nfreevars);
     size_t size = sizeof(Frame) + (nslots + (size_t)co->stacksize + 1) * sizeof(Value) +
                   (size_t)(co->maxblocks + 1) * sizeof(Block);
@@ -437,15 +438,16 @@ fail:
 
 /* ---- attribute caches ---- */
 
-/* The attribute cache of the instruction at ip - 1, allocated on first use. */
+/* The attribute cache of the instruction at ip - 1 (allocated with the frame size). */
 static inline AttrCache *attr_cache(Code *co, uint32_t *ip) {
-    if (!co->acache) co->acache = calloc((size_t)co->ncode, sizeof(AttrCache));
     return &co->acache[ip - 1 - co->code];
 }
 
-/* Whether instances of t use the generic attribute protocol with an instance dict. */
+/* Whether instances of t use the generic attribute protocol with an instance dict
+ * (class_new sets TF_PLAIN; a class that later gains __getattr__ through assignment
+ * keeps the generic protocol, as its slots were fixed at creation). */
 static inline bool plain_instance_type(Type *t) {
-    return (t->flags & TF_HAS_DICT) && !t->getattr && !t->setattr && !(t->flags & TF_EXCEPTION);
+    return t->flags & TF_PLAIN;
 }
 
 /* Index of key (by pointer) among a dict's entries, or -1. */

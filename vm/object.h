@@ -71,7 +71,8 @@ enum {
     TF_HEAPTYPE = 2,  /* created by a class statement */
     TF_BASETYPE = 4,  /* may be subclassed */
     TF_HAS_DICT = 8,  /* instances start with an Instance layout (a __dict__) */
-    TF_EXCEPTION = 16 /* BaseException or a subclass: instances have the Exc layout */
+    TF_EXCEPTION = 16, /* BaseException or a subclass: instances have the Exc layout */
+    TF_PLAIN = 32      /* instances use the generic attribute protocol on their __dict__ */
 };
 
 /* Visitor for GC traversal. */
