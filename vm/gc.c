@@ -11,35 +11,36 @@
 /* Makes sure the list sentinel points at itself. */
 static void gc_init_head(void)
 {
-    Obj *h = &the_interp.gc_head;
-    if (!h->gc_next) h->gc_next = h->gc_prev = h;
+    GCLink *h = &the_interp.gc_head;
+    if (!h->next) h->next = h->prev = h;
 }
 
 void gc_track(Obj *o)
 {
     gc_init_head();
-    Obj *h = &the_interp.gc_head;
-    o->gc_prev = h->gc_prev;
-    o->gc_next = h;
-    h->gc_prev->gc_next = o;
-    h->gc_prev = o;
+    GCLink *h = &the_interp.gc_head, *l = GC_LINK(o);
+    l->prev = h->prev;
+    l->next = h;
+    h->prev->next = l;
+    h->prev = l;
     the_interp.gc_tracked++;
     the_interp.gc_allocs++;
 }
 
 void gc_untrack(Obj *o)
 {
-    if (!o->gc_next) return;
-    o->gc_prev->gc_next = o->gc_next;
-    o->gc_next->gc_prev = o->gc_prev;
-    o->gc_next = o->gc_prev = NULL;
+    GCLink *l = GC_LINK(o);
+    if (!l->next) return;
+    l->prev->next = l->next;
+    l->next->prev = l->prev;
+    l->next = l->prev = NULL;
     the_interp.gc_tracked--;
 }
 
-/* Whether an object takes part in collection (tracked, with a traverse slot). */
+/* Whether an object takes part in collection (tracked, not immortal). */
 static inline bool gc_candidate(Obj *o)
 {
-    return o->gc_next != NULL && o->refcnt < IMMORTAL_REFCNT / 2;
+    return (o->alloc_class & OBJ_GC_PREFIX) && GC_LINK(o)->next != NULL && o->refcnt < IMMORTAL_REFCNT / 2;
 }
 
 /* Visitor: a reference from inside the candidate set. */
@@ -79,12 +80,13 @@ int64_t gc_collect(ThreadState *ts)
 {
     (void)ts;
     gc_init_head();
-    Obj *h = &the_interp.gc_head;
+    GCLink *h = &the_interp.gc_head;
     int saved_enabled = the_interp.gc_enabled;
     the_interp.gc_enabled = 0;
     /* 1. gc_refs = refcnt for every candidate; immortal ones are roots. */
     ObjStack st = { NULL, 0, 0 };
-    for (Obj *o = h->gc_next; o != h; o = o->gc_next) {
+    for (GCLink *l = h->next; l != h; l = l->next) {
+        Obj *o = GC_OBJ(l);
         if (gc_candidate(o)) {
             o->gc_refs = o->refcnt;
         } else {
@@ -93,15 +95,18 @@ int64_t gc_collect(ThreadState *ts)
         }
     }
     /* 2. Subtract internal references. */
-    for (Obj *o = h->gc_next; o != h; o = o->gc_next)
+    for (GCLink *l = h->next; l != h; l = l->next) {
+        Obj *o = GC_OBJ(l);
         if (o->gc_refs != GC_REACHABLE && o->type->traverse) o->type->traverse(o, visit_decref, NULL);
+    }
     /* 3. Everything reachable from an object with outside references survives. */
-    for (Obj *o = h->gc_next;; o = o->gc_next) {
+    for (GCLink *l = h->next;; l = l->next) {
         while (st.len > 0) {
             Obj *x = st.items[--st.len];
             if (x->type->traverse) x->type->traverse(x, visit_reach, &st);
         }
-        if (o == h) break;
+        if (l == h) break;
+        Obj *o = GC_OBJ(l);
         if (o->gc_refs > 0) {
             o->gc_refs = GC_REACHABLE;
             stack_push(&st, o);
@@ -109,8 +114,8 @@ int64_t gc_collect(ThreadState *ts)
     }
     /* 4. The rest is garbage. */
     ObjStack garbage = { NULL, 0, 0 };
-    for (Obj *o = h->gc_next; o != h; o = o->gc_next)
-        if (o->gc_refs != GC_REACHABLE) stack_push(&garbage, o);
+    for (GCLink *l = h->next; l != h; l = l->next)
+        if (GC_OBJ(l)->gc_refs != GC_REACHABLE) stack_push(&garbage, GC_OBJ(l));
     for (int64_t i = 0; i < garbage.len; i++) o_incref(garbage.items[i]);
     for (int64_t i = 0; i < garbage.len; i++) {
         Obj *o = garbage.items[i];
@@ -140,10 +145,11 @@ void gc_report_leaks(FILE *out)
     if (the_interp.live_objects == 0) return;
     fprintf(out, "tiny: %lld objects leaked\n", (long long)the_interp.live_objects);
     gc_init_head();
-    Obj *h = &the_interp.gc_head;
+    GCLink *h = &the_interp.gc_head;
     LeakRow *rows = NULL;
     int nrows = 0, cap = 0;
-    for (Obj *o = h->gc_next; o != h; o = o->gc_next) {
+    for (GCLink *l = h->next; l != h; l = l->next) {
+        Obj *o = GC_OBJ(l);
         if (o->refcnt >= IMMORTAL_REFCNT / 2) continue;
         const char *name = !o->type ? "?" : o->type->name_obj ? STR_DATA(o->type->name_obj)
                          : o->type->name ? o->type->name : "?";

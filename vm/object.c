@@ -23,38 +23,44 @@
 static inline int size_class(size_t size) { return size <= 256 ? (int)((size + 15) >> 4) - 1 : -1; }
 
 Obj *obj_alloc(Type *type, size_t size) {
-    Obj *o;
-    int c = size_class(size);
+    bool gc = type->flags & TF_GC;
+    size_t pre = gc ? sizeof(GCLink) : 0;
+    size_t total = size + pre;
+    char *mem;
+    int c = size_class(total);
     if (c >= 0 && the_interp.freelist[c]) {
-        o = the_interp.freelist[c];
-        the_interp.freelist[c] = *(void **)o;
+        mem = the_interp.freelist[c];
+        the_interp.freelist[c] = *(void **)mem;
         the_interp.nfree[c]--;
-        memset(o, 0, (size_t)(c + 1) << 4);
+        memset(mem, 0, (size_t)(c + 1) << 4);
     } else {
-        o = calloc(1, c >= 0 ? (size_t)(c + 1) << 4 : size);
-        if (!o) { fputs("tiny: out of memory\n", stderr); abort(); }
+        mem = calloc(1, c >= 0 ? (size_t)(c + 1) << 4 : total);
+        if (!mem) { fputs("tiny: out of memory\n", stderr); abort(); }
     }
-    o->alloc_class = (uint32_t)(c + 1);
+    Obj *o = (Obj *)(mem + pre);
     o->refcnt = 1;
     o->type = type;
+    o->alloc_class = (uint32_t)(c + 1) | (gc ? OBJ_GC_PREFIX : 0);
     if (type->flags & TF_HEAPTYPE) o_incref(&type->hdr);
-    if (type->flags & TF_GC) gc_track(o);
+    if (gc) gc_track(o);
     the_interp.live_objects++;
     return o;
 }
 
 void obj_free(Obj *o) {
     Type *t = o->type;
-    if (t->flags & TF_GC) gc_untrack(o);
+    bool gc = o->alloc_class & OBJ_GC_PREFIX;
+    if (gc) gc_untrack(o);
     if (t->dealloc) t->dealloc(o);
     the_interp.live_objects--;
-    int c = (int)o->alloc_class - 1;
+    char *mem = (char *)o - (gc ? sizeof(GCLink) : 0);
+    int c = (int)(o->alloc_class & ~OBJ_GC_PREFIX) - 1;
     if (c >= 0 && the_interp.nfree[c] < FREELIST_MAX) {
-        *(void **)o = the_interp.freelist[c];
-        the_interp.freelist[c] = o;
+        *(void **)mem = the_interp.freelist[c];
+        the_interp.freelist[c] = mem;
         the_interp.nfree[c]++;
     } else {
-        free(o);
+        free(mem);
     }
     if (t->flags & TF_HEAPTYPE) o_decref(&t->hdr);
 }

@@ -18,17 +18,23 @@ typedef struct Type Type;
 /* Refcount given to immortal objects: never reaches zero. */
 #define IMMORTAL_REFCNT ((int64_t)1 << 60)
 
-/* The header of every heap object. Container objects (type flag TF_GC) are linked
- * into the interpreter's GC list through gc_next/gc_prev; gc_refs is scratch for
- * the cycle collector; alloc_class is the free-list size class the memory came from
- * (0: plain malloc). */
+/* The header of every heap object: 24 bytes. gc_refs is scratch for the cycle collector;
+ * alloc_class is the free-list size class the memory came from plus one (0: plain
+ * malloc), with OBJ_GC_PREFIX set when a GCLink precedes the object: container objects
+ * (type flag TF_GC) are allocated with those links, which chain them into the
+ * interpreter's GC list; other objects (str, bytes, ...) carry none. */
 typedef struct Obj {
     int64_t refcnt;
     Type *type;
-    struct Obj *gc_next, *gc_prev;
     int32_t gc_refs;
     uint32_t alloc_class;
 } Obj;
+
+/* The GC list links of a container object, just before its header. */
+typedef struct GCLink { struct GCLink *next, *prev; } GCLink;
+#define OBJ_GC_PREFIX 0x80000000u
+#define GC_LINK(o) ((GCLink *)(o) - 1)
+#define GC_OBJ(l)  ((Obj *)((GCLink *)(l) + 1))
 
 /* Frees an object whose refcount reached zero (calls its type's dealloc). */
 void obj_free(Obj *o);

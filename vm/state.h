@@ -52,7 +52,7 @@ typedef struct Interp {
     Obj *argv;              /* List: sys.argv */
     Obj *path;              /* List: sys.path (script dir, TINYPATH entries) */
     InternTable interned;
-    Obj gc_head;            /* sentinel of the circular list of GC-tracked objects */
+    GCLink gc_head;         /* sentinel of the circular list of GC-tracked objects */
     int64_t gc_tracked;     /* objects in the GC list */
     int64_t gc_allocs;      /* container allocations since the last collection */
     int64_t gc_threshold;   /* collect automatically after this many (0: never) */
