@@ -957,6 +957,18 @@ fetch:
             }
         }
         SAVE();
+        if (IS_DICT(obj)) {
+            int found = dict_lookup(ts, AS_OBJ(obj), key, &r);
+            if (found > 0) {
+                v_incref(r);
+                sp--;
+                sp[-1] = r;
+                v_decref(key);
+                v_decref(obj);
+                DISPATCH();
+            }
+            if (found < 0) goto error;
+        }
         r = obj_getitem(ts, obj, key);
         if (IS_NULL(r)) goto error;
         sp--;
@@ -981,7 +993,7 @@ fetch:
             }
         }
         SAVE();
-        if (obj_setitem(ts, obj, key, v) < 0) goto error;
+        if (IS_DICT(obj) ? dict_set(ts, AS_OBJ(obj), key, v) < 0 : obj_setitem(ts, obj, key, v) < 0) goto error;
         sp -= 3;
         v_decref(key); v_decref(obj); v_decref(v);
         DISPATCH();
@@ -1032,6 +1044,14 @@ fetch:
             case BINOP_TRUEDIV: if (y != 0.0) { sp--; sp[-1] = V_FLOAT(x / y); DISPATCH(); } break;
             default: break;
             }
+        }
+        if (op == BINOP_ADD && IS_STR(a) && IS_STR(b)) {
+            Obj *r = str_concat(AS_OBJ(a), AS_OBJ(b));
+            sp--;
+            sp[-1] = V_OBJ(r);
+            v_decref(a);
+            v_decref(b);
+            DISPATCH();
         }
         SAVE();
         Value r = (a.tag >= VT_BOOL && a.tag <= VT_FLOAT && b.tag >= VT_BOOL && b.tag <= VT_FLOAT)
@@ -1140,7 +1160,13 @@ fetch:
     TARGET(CONTAINS_OP) {
         Value b = sp[-1], a = sp[-2];
         SAVE();
-        int r = obj_contains(ts, b, a);
+        int r;
+        if (IS_DICT(b)) {
+            Value unused;
+            r = dict_lookup(ts, AS_OBJ(b), a, &unused);
+        } else {
+            r = obj_contains(ts, b, a);
+        }
         if (r < 0) goto error;
         sp--;
         sp[-1] = V_BOOL(r != (ARG == 1));
@@ -1543,6 +1569,16 @@ fetch:
                 LOAD();
                 goto frame_start;
             }
+        }
+        if (callable.tag == VT_OBJ && callable.as.o == &T_str.hdr && nargs == 1 && !kwnames) {
+            /* str(x): the most common conversion (CPython 3.11 specializes it too) */
+            SAVE();
+            Value r = obj_str(ts, args[0]);
+            for (Value *p = base; p < base + nslots; p++) v_decref(*p);
+            sp = base;
+            if (IS_NULL(r)) goto error;
+            PUSH(r);
+            DISPATCH();
         }
         {
             SAVE();

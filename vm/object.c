@@ -181,10 +181,9 @@ Value obj_repr(ThreadState *ts, Value v) {
     switch (v.tag) {
     case VT_NONE: return V_OBJ(str_intern("None"));
     case VT_BOOL: return V_OBJ(str_intern(AS_BOOL(v) ? "True" : "False"));
-    case VT_INT: {
-        int n = snprintf(buf, sizeof buf, "%" PRId64, AS_INT(v));
-        return V_OBJ(str_new(buf, n));
-    }
+    case VT_INT:
+        (void)buf;
+        return V_OBJ(int_to_str(AS_INT(v)));
     case VT_FLOAT: return V_OBJ(float_repr(AS_FLOAT(v)));
     case VT_OBJ: {
         Type *t = AS_OBJ(v)->type;
