@@ -464,7 +464,11 @@ static inline int32_t dict_entry_index(Dict *d, Obj *key) {
 #define TOP()     (sp[-1])
 #define PEEK(n)   (sp[-(n)])
 #define ARG       ((int)INSTR_ARG(w))
-#define SAVE()    (f->ip = ip, f->sp = sp)
+/* The instruction counter lives in a register (ticks); ts->ticks_left is brought up to
+ * date before any call out of the loop, counting what nested evals used meanwhile. */
+#define TICKS_SYNC() (ticks = ts->ticks_left - (ticks_saved - ticks), ts->ticks_left = ticks, ticks_saved = ticks)
+#define TICKS_RELOAD() (ticks = ticks_saved = ts->ticks_left)
+#define SAVE()    (f->ip = ip, f->sp = sp, TICKS_SYNC())
 #define LOAD()    (co = f->code, ip = f->ip, sp = f->sp, locals = f->locals, consts = co->consts, names = co->names)
 
 static Value eval(ThreadState *ts, Frame *f) {
@@ -476,7 +480,7 @@ static Value eval(ThreadState *ts, Frame *f) {
     };
 #define TARGET(name) L_##name:
 #define DISPATCH() do { \
-        if (__builtin_expect(--ts->ticks_left < 0, 0)) goto tick; \
+        if (__builtin_expect(--ticks < 0, 0)) goto tick; \
         w = *ip++; goto *targets[INSTR_OP(w)]; } while (0)
 #define FETCH() do { w = *ip++; goto *targets[INSTR_OP(w)]; } while (0)
 #else
@@ -490,6 +494,7 @@ static Value eval(ThreadState *ts, Frame *f) {
     Obj **names;
     uint32_t w;
     Value retval = V_NULL;
+    int64_t ticks = ts->ticks_left, ticks_saved = ticks;
 
     f->prev = ts->frame;
     ts->frame = f;
@@ -500,14 +505,16 @@ static Value eval(ThreadState *ts, Frame *f) {
 frame_start:
     if (__atomic_load_n(&ts->eval_breaker, __ATOMIC_RELAXED)) {
         SAVE();
-        if (vm_handle_breaker(ts) < 0) goto error;
+        int br = vm_handle_breaker(ts);
+        TICKS_RELOAD();
+        if (br < 0) goto error;
     }
 
 #if USE_COMPUTED_GOTO
     DISPATCH();
 #else
 next_instr:
-    if (__builtin_expect(--ts->ticks_left < 0, 0)) goto tick;
+    if (__builtin_expect(--ticks < 0, 0)) goto tick;
 fetch:
     w = *ip++;
     switch (INSTR_OP(w)) {
@@ -1180,7 +1187,9 @@ fetch:
         ip = co->code + ARG;
         if (__atomic_load_n(&ts->eval_breaker, __ATOMIC_RELAXED)) {
             SAVE();
-            if (vm_handle_breaker(ts) < 0) goto error;
+            int br = vm_handle_breaker(ts);
+            TICKS_RELOAD();
+            if (br < 0) goto error;
         }
         DISPATCH();
     }
@@ -1656,6 +1665,7 @@ fetch:
 
     TARGET(YIELD_VALUE) {
         retval = POP();
+        TICKS_SYNC();
         f->ip = ip;
         f->sp = sp;
         f->lasti = (int)(ip - co->code) - 1;
@@ -1936,8 +1946,12 @@ fetch:
 tick:
     /* the switch interval ran out: offer the GIL, then look at the breaker */
     SAVE();
-    gil_tick(ts);
-    if (__atomic_load_n(&ts->eval_breaker, __ATOMIC_RELAXED) && vm_handle_breaker(ts) < 0) goto error;
+    if (ts->ticks_left < 0) gil_tick(ts);
+    {
+        int br = __atomic_load_n(&ts->eval_breaker, __ATOMIC_RELAXED) ? vm_handle_breaker(ts) : 0;
+        TICKS_RELOAD();
+        if (br < 0) goto error;
+    }
     FETCH();
 
 do_return:
@@ -1953,6 +1967,7 @@ do_return:
         ts->depth--;
         if (done->entry) {
             if (!done->is_gen) frame_release(ts, done);
+            TICKS_SYNC();
             return retval;
         }
         frame_release(ts, done);
@@ -2009,6 +2024,7 @@ exception_unwind:
         ts->depth--;
         if (done->entry) {
             if (!done->is_gen) frame_release(ts, done);
+            TICKS_SYNC();
             return V_NULL;
         }
         frame_release(ts, done);
