@@ -366,6 +366,24 @@ static int type_setattr(ThreadState *ts, Value self, Obj *name, Value v) {
         return -1;
     }
     type_modified();
+    if ((name == NAME(__name__) || name == NAME(__qualname__)) && !IS_NULL(v)) {
+        if (!IS_STR(v)) {
+            exc_raise(ts, &T_TypeError, "can only assign string to %s.%s, not '%s'", t->name, STR_DATA(name),
+                      obj_type_name(v));
+            return -1;
+        }
+        Obj *s = AS_OBJ(v);
+        o_incref(s);
+        if (name == NAME(__name__)) {
+            o_decref(t->name_obj);
+            t->name_obj = s;
+            t->name = STR_DATA(s);
+        } else {
+            o_xdecref(t->qualname);
+            t->qualname = s;
+        }
+        return 0;
+    }
     if (IS_NULL(v)) {
         int r = dict_del(ts, t->dict, V_OBJ(name));
         if (r == 0) exc_raise(ts, &T_AttributeError, "type object '%s' has no attribute '%s'", t->name, STR_DATA(name));

@@ -53,8 +53,9 @@ typedef struct Code {
 
 /* A cached attribute lookup for instances of one class (valid while type_epoch holds):
  * kind 1: an instance attribute, probably at entry `hint` of the instance dict;
- * kind 2: a method found on the class (attr, borrowed), unless the instance shadows it. */
-typedef struct AttrCache { Type *type; uint64_t epoch; int32_t kind; int32_t hint; Value attr; } AttrCache;
+ * kind 2: a method found on the class (method, borrowed), unless the instance shadows it.
+ * 32 bytes, so an instruction's entry is found with a shift. */
+typedef struct AttrCache { Type *type; uint64_t epoch; int32_t kind; int32_t hint; Obj *method; } AttrCache;
 
 /* A cached LOAD_GLOBAL result: valid while both dicts keep these versions. */
 typedef struct GlobalCache { uint64_t gver, bver; Value v; } GlobalCache;

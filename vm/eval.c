@@ -257,7 +257,7 @@ static inline void init_cells(Frame *f, Func *fn) {
 }
 
 /* Whether a call to fn with these arguments can bind by a plain copy. */
-static inline bool simple_call(Code *co, int nargs, Obj *kwnames) {
+static inline __attribute__((always_inline)) bool simple_call(Code *co, int nargs, Obj *kwnames) {
     if (!(co->flags & CO_ANALYSED)) frame_size(co);
     return !kwnames && nargs == co->argcount && (co->flags & CO_SIMPLE_ARGS);
 }
@@ -440,7 +440,7 @@ fail:
 
 /* The attribute cache of the instruction at ip - 1 (allocated with the frame size). */
 static inline AttrCache *attr_cache(Code *co, uint32_t *ip) {
-    return &co->acache[ip - 1 - co->code];
+    return (AttrCache *)((char *)co->acache + (((char *)ip - (char *)co->code - 4) << 3));
 }
 
 /* Whether instances of t use the generic attribute protocol with an instance dict
@@ -811,8 +811,7 @@ fetch:
             if (c->type != t || c->epoch != the_interp.type_epoch) {
                 c->type = t;
                 c->epoch = the_interp.type_epoch;
-                c->attr = type_lookup(t, name);
-                c->kind = IS_NULL(c->attr) ? 1 : 0;
+                c->kind = IS_NULL(type_lookup(t, name)) ? 1 : 0;
                 c->hint = 0;
             }
             if (c->kind == 1) {
@@ -852,8 +851,8 @@ fetch:
             if (c->type != t || c->epoch != the_interp.type_epoch) {
                 c->type = t;
                 c->epoch = the_interp.type_epoch;
-                c->attr = type_lookup(t, name);
-                c->kind = IS_NULL(c->attr) || !OBJ_IS(c->attr, T_property) ? 1 : 0;
+                Value a = type_lookup(t, name);
+                c->kind = IS_NULL(a) || !OBJ_IS(a, T_property) ? 1 : 0;
                 c->hint = 0;
             }
             if (c->kind == 1) {
@@ -903,14 +902,15 @@ fetch:
             if (c->type != t || c->epoch != the_interp.type_epoch) {
                 c->type = t;
                 c->epoch = the_interp.type_epoch;
-                c->attr = type_lookup(t, name);
-                c->kind = OBJ_IS(c->attr, T_function) ? 2 : 0;
+                Value a = type_lookup(t, name);
+                c->kind = OBJ_IS(a, T_function) ? 2 : 0;
+                c->method = c->kind ? AS_OBJ(a) : NULL;
             }
             if (c->kind == 2) {
                 Dict *d = (Dict *)((Instance *)obj.as.o)->dict;
                 if (!d || d->used == 0 || IS_NULL(dict_get_str((Obj *)d, name))) {
-                    v_incref(c->attr);
-                    sp[-1] = c->attr;
+                    o_incref(c->method);
+                    sp[-1] = V_OBJ(c->method);
                     PUSH(obj);
                     DISPATCH();
                 }
@@ -922,13 +922,14 @@ fetch:
             if (c->type != t || c->epoch != the_interp.type_epoch) {
                 c->type = t;
                 c->epoch = the_interp.type_epoch;
-                c->attr = type_lookup(t, name);
-                c->kind = OBJ_IS(c->attr, T_function) ||
-                          (OBJ_IS(c->attr, T_builtin) && IS_NULL(((CFunc *)AS_OBJ(c->attr))->self)) ? 2 : 0;
+                Value a = type_lookup(t, name);
+                c->kind = OBJ_IS(a, T_function) ||
+                          (OBJ_IS(a, T_builtin) && IS_NULL(((CFunc *)AS_OBJ(a))->self)) ? 2 : 0;
+                c->method = c->kind ? AS_OBJ(a) : NULL;
             }
             if (c->kind == 2) {
-                v_incref(c->attr);
-                sp[-1] = c->attr;
+                o_incref(c->method);
+                sp[-1] = V_OBJ(c->method);
                 PUSH(obj);
                 DISPATCH();
             }

@@ -391,7 +391,8 @@ static int list_ass_slice(ThreadState *ts, List *l, int64_t lo, int64_t hi, Valu
     }
     if (d > 0)
         list_reserve(l, l->len + d);
-    memmove(l->items + hi + d, l->items + hi, (size_t)(l->len - hi) * sizeof(Value));
+    if (l->len > hi)
+        memmove(l->items + hi + d, l->items + hi, (size_t)(l->len - hi) * sizeof(Value));
     if (n)
         memcpy(l->items + lo, src, (size_t)n * sizeof(Value));
     l->len += d;
