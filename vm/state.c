@@ -8,17 +8,6 @@
 #include "module.h"
 #include "eval.h"
 #include "../stdlib/builtins.h"
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TINY_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define TINY_ASAN 1
-#endif
-#ifdef TINY_ASAN
-#include <sanitizer/lsan_interface.h>
-#endif
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -141,12 +130,7 @@ void interp_after_fork_child(ThreadState *ts) {
     Interp *in = &the_interp;
     /* only the forking thread survives: forget the others (their memory is left alone,
      * so the leak count would be meaningless in this child) */
-    if (in->threads != ts || ts->next) {
-        in->debug_leaks = -1;
-#ifdef TINY_ASAN
-        __lsan_disable();
-#endif
-    }
+    if (in->threads != ts || ts->next) in->debug_leaks = -1;
     in->threads = ts;
     ts->next = NULL;
     in->main_ts = ts;
