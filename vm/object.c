@@ -47,7 +47,35 @@ Obj *obj_alloc(Type *type, size_t size) {
     return o;
 }
 
+/* Deallocation nesting beyond which objects are queued instead of freed at once, so
+ * freeing a deeply nested structure never exhausts the C stack (CPython's trashcan). */
+#define FREE_DEPTH_MAX 200
+
+static void obj_free_now(Obj *o);
+
 void obj_free(Obj *o) {
+    Interp *in = &the_interp;
+    if (in->free_depth >= FREE_DEPTH_MAX) {
+        if (in->nfree_pending == in->capfree_pending) {
+            in->capfree_pending = in->capfree_pending ? in->capfree_pending * 2 : 256;
+            in->free_pending = realloc(in->free_pending, sizeof(Obj *) * (size_t)in->capfree_pending);
+            if (!in->free_pending) { fputs("tiny: out of memory\n", stderr); abort(); }
+        }
+        in->free_pending[in->nfree_pending++] = o;
+        return;
+    }
+    in->free_depth++;
+    obj_free_now(o);
+    in->free_depth--;
+    if (in->free_depth == 0) {
+        /* drain what was deferred; freeing it may defer more, drained in turn */
+        in->free_depth++;
+        while (in->nfree_pending > 0) obj_free_now(in->free_pending[--in->nfree_pending]);
+        in->free_depth--;
+    }
+}
+
+static void obj_free_now(Obj *o) {
     Type *t = o->type;
     bool gc = o->alloc_class & OBJ_GC_PREFIX;
     if (gc) gc_untrack(o);
@@ -159,6 +187,21 @@ void type_ready(Type *t) {
     }
 }
 
+/* ---- C recursion guard (CPython's Py_EnterRecursiveCall) ---- */
+
+/* Counts one level of C recursion through the object protocol; RecursionError when the
+ * recursion limit or the C stack runs out. */
+static inline int enter_rec(ThreadState *ts, const char *where) {
+    char here;
+    if (ts->depth + 1 > the_interp.recursion_limit || (uintptr_t)&here < ts->c_stack_limit) {
+        exc_raise(ts, &T_RecursionError, "maximum recursion depth exceeded%s", where);
+        return -1;
+    }
+    ts->depth++;
+    return 0;
+}
+#define leave_rec(ts) ((ts)->depth--)
+
 /* ---- repr / str / hash ---- */
 
 static Value default_repr(ThreadState *ts, Value v) {
@@ -187,8 +230,12 @@ Value obj_repr(ThreadState *ts, Value v) {
     case VT_FLOAT: return V_OBJ(float_repr(AS_FLOAT(v)));
     case VT_OBJ: {
         Type *t = AS_OBJ(v)->type;
-        if (t->repr) return check_str_result(ts, t->repr(ts, v), "__repr__");
-        return default_repr(ts, v);
+        if (!t->repr) return default_repr(ts, v);
+        if (t == &T_str) return check_str_result(ts, t->repr(ts, v), "__repr__");
+        if (enter_rec(ts, " while getting the repr of an object") < 0) return V_NULL;
+        Value r = check_str_result(ts, t->repr(ts, v), "__repr__");
+        leave_rec(ts);
+        return r;
     }
     default: return V_OBJ(str_intern("<NULL>"));
     }
@@ -198,7 +245,12 @@ Value obj_str(ThreadState *ts, Value v) {
     if (v.tag == VT_OBJ) {
         Type *t = AS_OBJ(v)->type;
         if (t == &T_str) return v_new(v);
-        if (t->str) return check_str_result(ts, t->str(ts, v), "__str__");
+        if (t->str) {
+            if (enter_rec(ts, " while getting the str of an object") < 0) return V_NULL;
+            Value r = check_str_result(ts, t->str(ts, v), "__str__");
+            leave_rec(ts);
+            return r;
+        }
     }
     return obj_repr(ts, v);
 }
@@ -211,7 +263,12 @@ int64_t obj_hash(ThreadState *ts, Value v) {
     case VT_OBJ: {
         Obj *o = AS_OBJ(v);
         if (o->type == &T_str) return str_hash(o);
-        if (o->type->hash) return o->type->hash(ts, v);
+        if (o->type->hash) {
+            if (enter_rec(ts, " while calling a Python object") < 0) return -1;
+            int64_t h = o->type->hash(ts, v);
+            leave_rec(ts);
+            return h;
+        }
         int64_t h = (int64_t)((uintptr_t)o >> 4);
         return h == -1 ? -2 : h;
     }
@@ -226,8 +283,17 @@ static const int cmp_swap[] = { CMP_GT, CMP_GE, CMP_EQ, CMP_NE, CMP_LT, CMP_LE }
 
 static bool is_number(Value v) { return v.tag == VT_INT || v.tag == VT_BOOL || v.tag == VT_FLOAT; }
 
+static Value richcmp_inner(ThreadState *ts, Value a, Value b, int op);
+
 Value obj_richcmp(ThreadState *ts, Value a, Value b, int op) {
     if (is_number(a) && is_number(b)) return num_richcmp(ts, a, b, op);
+    if (enter_rec(ts, " in comparison") < 0) return V_NULL;
+    Value r = richcmp_inner(ts, a, b, op);
+    leave_rec(ts);
+    return r;
+}
+
+static Value richcmp_inner(ThreadState *ts, Value a, Value b, int op) {
     Type *ta = obj_type(a), *tb = obj_type(b);
     bool swapped_first = ta != tb && type_is_subtype(tb, ta) && tb->richcmp && (tb->flags & TF_HEAPTYPE);
     Value r;

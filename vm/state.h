@@ -71,6 +71,9 @@ typedef struct Interp {
     uint64_t type_epoch;    /* bumped when any class namespace changes: invalidates type_cache */
     uint64_t dict_version;  /* source of dict versions: unique across all dicts */
     void *freelist[16];     /* freed objects by 16-byte size class (obj_alloc/obj_free) */
+    int free_depth;         /* nesting of obj_free (deallocations freeing their contents) */
+    Obj **free_pending;     /* objects whose deallocation was deferred (the "trashcan") */
+    int64_t nfree_pending, capfree_pending;
     int nfree[16];
     TypeCacheEntry type_cache[TYPE_CACHE_SIZE];
     int debug_leaks;        /* report leaks at exit */
