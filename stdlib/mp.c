@@ -18,6 +18,8 @@
  * value in the memo (an array; the n-th remembered value has id n) and P_REF id refers
  * back to one. The dumper only remembers objects whose refcount is above 1: an object
  * with a single reference can be met only once, so most fresh objects cost no memo work.
+ * Short interned strings (names) skip the memo too: the loader interns them again, which
+ * keeps their identity.
  * The memo (a pointer hash table on the dumping side) holds a reference to every object
  * it names, so no address is reused while dumps runs.
  * An object is remembered at the moment it exists on the loading side: containers
@@ -30,10 +32,37 @@
  * SemLock. The semaphore (sem_t, pshared) lives in its own MAP_SHARED anonymous mapping,
  * inherited by forked children. The owner and recursion count are per process (as in
  * CPython): each SemLock remembers the pid they belong to and forgets them when it finds
- * itself in another process, so _after_fork() has nothing to do.
+ * itself in another process (the process is told by the kernel id of the main thread,
+ * which a forked child sets afresh: no system call), so _after_fork() has nothing to do.
  *
  * Blocking. Every wait releases the GIL and wakes up at least every WAIT_SLICE_NS to
- * run signal handlers (Ctrl-C raises KeyboardInterrupt in the main thread). */
+ * run signal handlers (Ctrl-C raises KeyboardInterrupt in the main thread).
+ *
+ * ## Beyond and beside the contract
+ * - dumps also follows CPython's pickle where the contract is silent: `__reduce_ex__`,
+ *   `__reduce__` tuples of 2 to 5 items (state, listitems, dictitems), `__getstate__` /
+ *   `__setstate__`, bound methods (getattr(self, name) on loading), range, slice, Ellipsis,
+ *   NotImplemented, native functions by reference; an exception's __dict__ (OSError's
+ *   filename, user attributes) travels with its args.
+ * - The TypeError names the type as CPython 3.11 does: '_io.TextIOWrapper' for open files
+ *   (the contract's 'TextIOWrapper' is tiny's own type name).
+ * - A function or class that cannot be found again by name raises what CPython raises:
+ *   AttributeError "Can't pickle local object 'f.<locals>.g'" for nested ones, and
+ *   _tinymp.PicklingError (printed as _pickle.PicklingError, a PickleError, not a
+ *   TypeError) "Can't pickle <function <lambda> at 0x...>: attribute lookup <lambda> on
+ *   __main__ failed" when the lookup fails or finds another object. Bad data given to
+ *   loads raises _tinymp.UnpicklingError ("pickle data was truncated", "invalid load key,
+ *   'x'.", ...), EOFError "Ran out of input" for b''.
+ * - SemLock(kind, value, maxvalue[, name, unlink]) (the last two ignored, as CPython's
+ *   signature has them); attributes kind, maxvalue, handle, name (None); _is_zero().
+ *   Module constants SEMAPHORE (0), RECURSIVE_MUTEX (1), SEM_VALUE_MAX.
+ * - SharedMemory.set wraps integers around as ctypes does (Value('b', 200) holds -56) and
+ *   raises TypeError "int expected instead of float" for a float in an integer item;
+ *   read/write out of range raise IndexError too.
+ * - errno errors are OSError(errno, strerror) through exc_raise_errno: tiny has no
+ *   ConnectionRefusedError / ConnectionResetError classes yet, so ECONNREFUSED is a plain
+ *   OSError with errno 111 until vm/exc.c maps it. Name lookup failures are OSError(-2,
+ *   'Name or service not known') (CPython: socket.gaierror). */
 #define _GNU_SOURCE
 #include "builtins.h"
 #include "../vm/state.h"
@@ -62,7 +91,6 @@
 
 /* stdlib/signal.c */
 int signal_check(ThreadState *ts);
-int signal_poll(ThreadState *ts);
 int signal_any_pending(void);
 
 /* Longest uninterrupted wait with the GIL released: signals are looked at in between. */
@@ -178,7 +206,7 @@ typedef struct Enc {
     int limit;          /* nesting allowed */
     Obj *n_reduce_ex, *n_reduce, *n_getstate;  /* interned names, looked up once */
     uint8_t sbuf[512];
-    MemoEnt stab[64];
+    MemoEnt stab[16];
 } Enc;
 
 static void enc_init(Enc *e, ThreadState *ts) {
@@ -188,15 +216,14 @@ static void enc_init(Enc *e, ThreadState *ts) {
     e->cap = sizeof e->sbuf;
     e->tab = e->stab;
     e->mask = sizeof e->stab / sizeof e->stab[0] - 1;
-    memset(e->stab, 0, sizeof e->stab);
-    e->nmemo = 0;
+    e->nmemo = 0;  /* stab is cleared by the first memo_add */
     e->depth = 0;
     e->limit = the_interp.recursion_limit - ts->depth;
     e->n_reduce_ex = e->n_reduce = e->n_getstate = NULL;
 }
 
 static void enc_fini(Enc *e) {
-    for (size_t i = 0; i <= e->mask; i++)
+    for (size_t i = 0; e->nmemo && i <= e->mask; i++)
         if (e->tab[i].key) o_decref(e->tab[i].key);
     if (e->tab != e->stab) free(e->tab);
     if (e->buf != e->sbuf) free(e->buf);
@@ -234,11 +261,6 @@ static inline void put_uvar_raw(Enc *e, uint64_t u) {
     e->buf[e->len++] = (uint8_t)u;
 }
 
-static inline void put_uvar(Enc *e, uint64_t u) {
-    enc_reserve(e, 10);
-    put_uvar_raw(e, u);
-}
-
 static inline uint64_t zigzag(int64_t n) { return ((uint64_t)n << 1) ^ (uint64_t)(n >> 63); }
 static inline int64_t unzigzag(uint64_t u) { return (int64_t)((u >> 1) ^ (~(u & 1) + 1)); }
 
@@ -258,6 +280,7 @@ static inline size_t memo_slot(Enc *e, Obj *o) {
 
 /* The memo id of o, or -1. */
 static int64_t memo_find(Enc *e, Obj *o) {
+    if (!e->nmemo) return -1;
     for (size_t i = memo_slot(e, o);; i = (i + 1) & e->mask) {
         if (e->tab[i].key == o) return e->tab[i].id;
         if (!e->tab[i].key) return -1;
@@ -273,6 +296,7 @@ static void memo_insert_raw(Enc *e, Obj *o, int64_t id) {
 
 /* Remembers o under the next id (holds a reference to it). */
 static void memo_add(Enc *e, Obj *o) {
+    if (!e->nmemo && e->tab == e->stab) memset(e->stab, 0, sizeof e->stab);
     if ((size_t)(e->nmemo + 1) * 3 > (e->mask + 1) * 2) {
         MemoEnt *old = e->tab;
         size_t oldn = e->mask + 1;
@@ -342,37 +366,41 @@ static int save_global(Enc *e, Obj *o, Obj *modname, Obj *qualname, bool memo) {
         exc_raise(ts, &T_AttributeError, "Can't pickle local object '%s'", STR_DATA(qualname));
         return -1;
     }
-    Value rep = obj_repr(ts, V_OBJ(o));
-    if (IS_NULL(rep)) return -1;
-    int r = -1;
+    const char *why = NULL;
     Value mod = find_module(ts, modname);
     if (IS_NULL(mod)) {
         exc_clear(ts);
-        pickling_error(e, "Can't pickle %s: import of module '%s' failed", STR_DATA(AS_OBJ(rep)), STR_DATA(modname));
-        goto out;
+        why = "import";
+    } else {
+        Value found = walk_qualname(ts, mod, qualname);
+        v_decref(mod);
+        if (IS_NULL(found)) {
+            exc_clear(ts);
+            why = "lookup";
+        } else {
+            if (!IS_OBJ(found) || AS_OBJ(found) != o) why = "same";
+            v_decref(found);
+        }
     }
-    Value found = walk_qualname(ts, mod, qualname);
-    v_decref(mod);
-    if (IS_NULL(found)) {
-        exc_clear(ts);
-        pickling_error(e, "Can't pickle %s: attribute lookup %s on %s failed", STR_DATA(AS_OBJ(rep)),
-                       STR_DATA(qualname), STR_DATA(modname));
-        goto out;
-    }
-    bool same = IS_OBJ(found) && AS_OBJ(found) == o;
-    v_decref(found);
-    if (!same) {
-        pickling_error(e, "Can't pickle %s: it's not the same object as %s.%s", STR_DATA(AS_OBJ(rep)),
-                       STR_DATA(modname), STR_DATA(qualname));
-        goto out;
+    if (why) {
+        Value rep = obj_repr(ts, V_OBJ(o));
+        if (IS_NULL(rep)) return -1;
+        const char *r = STR_DATA(AS_OBJ(rep));
+        if (why[0] == 'i')
+            pickling_error(e, "Can't pickle %s: import of module '%s' failed", r, STR_DATA(modname));
+        else if (why[0] == 'l')
+            pickling_error(e, "Can't pickle %s: attribute lookup %s on %s failed", r, STR_DATA(qualname),
+                           STR_DATA(modname));
+        else
+            pickling_error(e, "Can't pickle %s: it's not the same object as %s.%s", r, STR_DATA(modname),
+                           STR_DATA(qualname));
+        v_decref(rep);
+        return -1;
     }
     put_byte(e, P_GLOBAL | (memo ? P_MEMO : 0));
-    if (dump_obj(e, modname) < 0 || dump_obj(e, qualname) < 0) goto out;
+    if (dump_obj(e, modname) < 0 || dump_obj(e, qualname) < 0) return -1;
     if (memo) memo_add(e, o);
-    r = 0;
-out:
-    v_decref(rep);
-    return r;
+    return 0;
 }
 
 /* A module name Str for an object whose __module__ is unknown. */
@@ -657,7 +685,10 @@ static int dump_other(Enc *e, Obj *o, bool memo) {
 }
 
 static int dump_obj(Enc *e, Obj *o) {
-    bool memo = o->refcnt > 1;
+    Type *t = o->type;
+    /* a short interned str (a name) is interned again by the loader: identity holds
+     * without the memo */
+    bool memo = o->refcnt > 1 && !(t == &T_str && ((Str *)o)->interned && ((Str *)o)->len <= 16);
     if (memo) {
         int64_t id = memo_find(e, o);
         if (id >= 0) {
@@ -667,7 +698,6 @@ static int dump_obj(Enc *e, Obj *o) {
             return 0;
         }
     }
-    Type *t = o->type;
     if (t == &T_str) {
         Str *s = (Str *)o;
         put_blob(e, (s->interned ? P_ISTR : P_STR) | (memo ? P_MEMO : 0), s->data, (size_t)s->len);
@@ -723,13 +753,11 @@ static Value mp_dumps(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     static const char *const names[] = { "obj", "protocol", NULL };
     Value a[2];
     if (bi_parse_args(ts, "dumps", args, nargs, kwnames, names, 2, 1, a) < 0) return V_NULL;
-    Enc *e = malloc(sizeof(Enc));
-    if (!e) return exc_raise(ts, &T_MemoryError, "");
-    enc_init(e, ts);
+    Enc e;
+    enc_init(&e, ts);
     Value res = V_NULL;
-    if (dump(e, a[0]) == 0) res = V_OBJ(bytes_new(e->buf, (int64_t)e->len));
-    enc_fini(e);
-    free(e);
+    if (dump(&e, a[0]) == 0) res = V_OBJ(bytes_new(e.buf, (int64_t)e.len));
+    enc_fini(&e);
     return res;
 }
 
@@ -842,7 +870,16 @@ static Value load_str(Dec *d, int tag) {
     d->p += n;
     if (tag == P_STR) return V_OBJ(str_new(s, n));
     /* interned on the other side (a name): interned here too (immortal, no reference) */
-    return V_OBJ(str_intern_n(s, n));
+    bool ascii = true;
+    for (int64_t i = 0; i < n; i++)
+        if ((uint8_t)s[i] & 0x80) { ascii = false; break; }
+    if (ascii) return V_OBJ(str_intern_n(s, n));
+    /* str_intern_n looks raw bytes up: text that is not valid UTF-8 would be interned
+     * again at every load; interning the decoded str finds its twin */
+    Obj *o = str_new(s, n);
+    Obj *in = str_intern_obj(o);
+    if (in != o) o_decref(o);
+    return V_OBJ(in);
 }
 
 static Value load_tuple(Dec *d, int mf) {
@@ -1228,7 +1265,8 @@ static int64_t shm_len(ThreadState *ts, Value self) { return SHM(self)->len; }
 /* The size of a typecode's item, or 0 (ValueError raised). */
 static int typecode_size(ThreadState *ts, Value v, char *code) {
     if (!IS_STR(v) || AS_STR(v)->len != 1) {
-        exc_raise(ts, &T_TypeError, "typecode must be a one-character str, not %s", obj_type_name(v));
+        if (IS_STR(v)) exc_raise(ts, &T_TypeError, "typecode must be a single character, not '%s'", STR_DATA(AS_OBJ(v)));
+        else exc_raise(ts, &T_TypeError, "typecode must be a str, not %s", obj_type_name(v));
         return 0;
     }
     char c = AS_STR(v)->data[0];
@@ -1395,6 +1433,13 @@ typedef struct SemLock {
 extern Type T_SemLock;
 #define SEML(v) ((SemLock *)AS_OBJ(v))
 
+/* An id of the calling process without a system call: the kernel id of the main thread,
+ * which interp_after_fork_child sets afresh in a child (there it equals the child's pid). */
+static inline pid_t process_stamp(void) {
+    ThreadState *m = the_interp.main_ts;
+    return m && m->native_id ? (pid_t)m->native_id : getpid();
+}
+
 static Value semlock_new(ThreadState *ts, Type *t, Value *args, int nargs, Obj *kwnames) {
     static const char *const names[] = { "kind", "value", "maxvalue", "name", "unlink", NULL };
     Value a[5];
@@ -1418,7 +1463,7 @@ static Value semlock_new(ThreadState *ts, Type *t, Value *args, int nargs, Obj *
     s->sem = p;
     s->kind = (int)kind;
     s->maxvalue = maxvalue;
-    s->pid = getpid();
+    s->pid = process_stamp();
     return V_OBJ(s);
 }
 
@@ -1431,7 +1476,7 @@ static void semlock_dealloc(Obj *o) {
 
 /* Forgets the owner and count the object had in the process it was forked from. */
 static inline void semlock_here(SemLock *s) {
-    pid_t p = getpid();
+    pid_t p = process_stamp();
     if (s->pid != p) {
         s->pid = p;
         s->count = 0;
