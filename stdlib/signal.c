@@ -22,6 +22,7 @@
 #include "../vm/eval.h"
 #include "../vm/gil.h"
 #include <signal.h>
+#include <pthread.h>
 #include <string.h>
 #include <errno.h>
 #include <unistd.h>
@@ -65,6 +66,11 @@ int signal_any_pending(void) {
 
 /* In a child after fork: signals that arrived in the parent are the parent's. */
 void signal_after_fork_child(void) {
+    /* a child forked from a tiny thread inherits that thread's mask, which blocks the
+     * asynchronous signals: a new process must receive SIGTERM and Ctrl-C again */
+    sigset_t none;
+    sigemptyset(&none);
+    pthread_sigmask(SIG_SETMASK, &none, NULL);
     SIG_ANY = 0;
     for (int i = 0; i < NSIG; i++) SIG_PENDING[i] = 0;
 }

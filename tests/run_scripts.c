@@ -570,8 +570,10 @@ int main(int argc, char **argv) {
     cfg.jobs = (env = getenv("TINY_JOBS")) && *env ? atoi(env) : (int)(ncpu > 0 ? ncpu : 1);
     cfg.leak_mark = (env = getenv("TINY_LEAK_MARK")) ? env : "leaked";
     cfg.filters = xmalloc(sizeof(char *) * (size_t)(argc + 64));
+    static char filter_copy[4096];   /* TINY_FILTER, split in place for the run */
     if ((env = getenv("TINY_FILTER")) && *env) {
-        char *copy = strdup(env), *save = NULL;
+        char *copy = filter_copy, *save = NULL;
+        snprintf(filter_copy, sizeof filter_copy, "%s", env);
         for (char *tok = strtok_r(copy, ",", &save); tok && cfg.nfilters < 64;
              tok = strtok_r(NULL, ",", &save))
             cfg.filters[cfg.nfilters++] = tok;     /* copy kept for the run */
