@@ -11,6 +11,7 @@
 #include <string.h>
 #include <errno.h>
 #include <unistd.h>
+#include <poll.h>
 #include <dirent.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -400,6 +401,12 @@ static Value os_pipe(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     return V_OBJ(tuple_pack(2, V_INT(fds[0]), V_INT(fds[1])));
 }
 
+/* Whether fd is ready for events right now (a zero-timeout poll). */
+static bool fd_ready(int fd, short events) {
+    struct pollfd p = { .fd = fd, .events = events, .revents = 0 };
+    return poll(&p, 1, 0) == 1 && (p.revents & (events | POLLHUP | POLLERR));
+}
+
 static Value os_read(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     if (arg_count(ts, "read", nargs, kwnames, 2, 2) < 0) return V_NULL;
     int fd;
@@ -409,10 +416,12 @@ static Value os_read(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     char *buf = malloc(n > 0 ? (size_t)n : 1);
     if (!buf) return exc_raise(ts, &T_MemoryError, "");
     for (;;) {
-        gil_blocking_begin(ts, "read");
+        /* a read that will not block keeps the GIL: no hand-off, no convoy */
+        bool release = !fd_ready(fd, POLLIN);
+        if (release) gil_blocking_begin(ts, "read");
         ssize_t r = read(fd, buf, (size_t)n);
         int e = errno;
-        gil_blocking_end(ts);
+        if (release) gil_blocking_end(ts);
         if (r >= 0) {
             Value res = signal_poll(ts) < 0 ? V_NULL : V_OBJ(bytes_new(buf, r));
             free(buf);
@@ -438,10 +447,12 @@ static Value os_write(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     v_incref(data);  /* its bytes are read with the GIL released */
     Value res;
     for (;;) {
-        gil_blocking_begin(ts, "write");
+        /* a small write to a pipe or socket with room keeps the GIL */
+        bool release = len > 4096 || !fd_ready(fd, POLLOUT);
+        if (release) gil_blocking_begin(ts, "write");
         ssize_t r = write(fd, p, len);
         int e = errno;
-        gil_blocking_end(ts);
+        if (release) gil_blocking_end(ts);
         if (r >= 0) { res = signal_poll(ts) < 0 ? V_NULL : V_INT(r); break; }
         if (e != EINTR) { res = exc_raise_errno(ts, e, NULL); break; }
         if (signal_check(ts) < 0) { res = V_NULL; break; }

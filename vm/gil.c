@@ -10,7 +10,8 @@
  *  1. Around every blocking call (sleep, lock/condition/queue waits, join, reads and
  *     writes of files and pipes, waits for child processes): gil_blocking_begin drops
  *     the GIL, gil_blocking_end takes it back. Parked threads (ts_park) likewise.
- *     These are the "voluntary releases" of --gil-stats.
+ *     These are the "voluntary releases" of --gil-stats. os.read and os.write first
+ *     ask poll() whether they would block, and keep the GIL when they would not.
  *  2. When its switch interval is used up ("forced switches"). The interval is either a
  *     number of instructions or a time:
  *     - instructions: the eval loop decrements ts->ticks_left at EVERY instruction (one
