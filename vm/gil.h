@@ -34,6 +34,7 @@ typedef struct GilThread {
     const char *blocked_on;    /* what the thread is blocked in (NULL: running or waiting for the GIL) */
     int blocked_forever;       /* blocked with no timeout on a tiny primitive (deadlock candidate) */
     int64_t ticks_base;        /* ticks_left at the start of the current slice */
+    int slack_set;             /* the thread's timer slack was lowered */
 } GilThread;
 
 /* Sets the policy and interval; interval_ns > 0 is a time interval, else interval_instr
