@@ -206,6 +206,7 @@ void gil_thread_init(ThreadState *ts) {
 void gil_engage(ThreadState *ts) {
     gil_engaged = 1;
     slice_reset(ts);
+    set_breaker(ts);   /* its eval loop moves to the counting variant at the next check */
 }
 
 void gil_thread_fini(ThreadState *ts) {
