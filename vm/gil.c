@@ -268,7 +268,7 @@ static void became_holder(ThreadState *ts, uint64_t waited_from) {
 }
 
 /* Takes the GIL; front puts a fifo waiter at the head of the queue and asks the holder to drop. */
-static void take(ThreadState *ts, bool front) {
+static void take_x(ThreadState *ts, bool front, bool spin) {
     uint64_t t0 = gil_now_ns();
     pthread_mutex_lock(&G.mu);
     if (fifo_policy()) {
@@ -286,7 +286,7 @@ static void take(ThreadState *ts, bool front) {
         }
         __atomic_add_fetch(&G.nwaiting, 1, __ATOMIC_RELAXED);
         if (G.holder) set_breaker(G.holder);
-        if (G.spin_for_gil && sysconf_ncpu() > 1 && !__atomic_exchange_n(&G.spinner, 1, __ATOMIC_ACQ_REL)) {
+        if (spin && sysconf_ncpu() > 1 && !__atomic_exchange_n(&G.spinner, 1, __ATOMIC_ACQ_REL)) {
             /* spin briefly for the hand-off before sleeping */
             pthread_mutex_unlock(&G.mu);
             uint64_t until = gil_now_ns() + SPIN_NS;
@@ -342,6 +342,9 @@ static void take(ThreadState *ts, bool front) {
     pthread_mutex_unlock(&G.mu);
     if (G.policy == GIL_TIMED) pthread_cond_broadcast(&G.switch_cv);
 }
+
+/* Takes the GIL without spinning for it. */
+static inline void take(ThreadState *ts, bool front) { take_x(ts, front, false); }
 
 /* Drops the GIL (G.mu not held); fifo policies hand it to the head of the queue. */
 static void drop(ThreadState *ts) {
@@ -560,7 +563,9 @@ int ts_park(ThreadState *ts, double timeout, const char *what) {
     }
     __atomic_store_n(&ts->gil.unparked, 0, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&ts->gil.mu);
-    take(ts, G.policy == GIL_IO_PRIORITY);
+    /* woken by another thread (a lock hand-over, not a sleep): that thread is about to
+     * block or let go, so the GIL is worth a short spin */
+    take_x(ts, G.policy == GIL_IO_PRIORITY, result == 0 && strcmp(what, "sleep") != 0);
     slice_reset(ts);
     if (forever && ts->gil.blocked_forever) {
         G.nparked_forever--;
