@@ -3,7 +3,7 @@
 # scripts/bench and ../shared/bench when present) under TINY (default ./tiny) and under
 # CPython 3.11 ($PYTHON, else /usr/bin/python3.11, else python3.11 on PATH), one run of
 # each, interleaved. Prints tiny seconds, python seconds and their ratio per program,
-# then the geometric mean of the ratios. Programs named gil_* or pool_* print their own
+# then the geometric mean of the ratios. Programs named gil_*, pool_* or proc_* print their own
 # metrics: both outputs are shown side by side instead. Programs tiny fails are skipped
 # with a note. BENCH_TIMEOUT (seconds, default 300) bounds each run.
 set -u
@@ -61,7 +61,7 @@ for f in "${programs[@]}"; do
     *) label=$f ;;
     esac
     case $name in
-    gil_* | pool_*)
+    gil_* | pool_* | proc_*)
         run_timed "$tmp/t.out" "$tmp/t.err" "$tiny" "$f" >/dev/null
         trc=$?
         prc=0
