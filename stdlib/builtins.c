@@ -1507,6 +1507,9 @@ static Type *const builtin_types[] = {
     &T_ImportError, &T_ModuleNotFoundError, &T_MemoryError, &T_OSError,
     &T_FileNotFoundError, &T_FileExistsError, &T_PermissionError, &T_IsADirectoryError,
     &T_ChildProcessError, &T_TimeoutError, &T_InterruptedError, &T_BrokenPipeError,
+    &T_ProcessLookupError, &T_ConnectionError, &T_ConnectionAbortedError, &T_ConnectionRefusedError,
+    &T_ConnectionResetError, &T_NotADirectoryError, &T_BlockingIOError, &T_UnicodeEncodeError,
+    &T_UnicodeDecodeError, &T_UnicodeTranslateError,
     &T_EOFError, &T_SyntaxError, &T_IndentationError, &T_TabError, &T_BufferError, &T_Warning,
     NULL,
 };

@@ -130,10 +130,10 @@ Value bytes_decode(ThreadState *ts, const uint8_t *data, int64_t len, const char
             sb_free(&b);
             const char *cname = id == 1 ? "ascii" : "utf-8";
             if (badn <= 1)
-                return exc_raise(ts, &T_UnicodeError,
+                return exc_raise(ts, &T_UnicodeDecodeError,
                                  "'%s' codec can't decode byte 0x%02x in position %lld: %s", cname,
                                  c, (long long)i, why);
-            return exc_raise(ts, &T_UnicodeError,
+            return exc_raise(ts, &T_UnicodeDecodeError,
                              "'%s' codec can't decode bytes in position %lld-%lld: %s", cname,
                              (long long)i, (long long)(i + badn - 1), why);
         } else if (!strcmp(errors, "ignore")) {

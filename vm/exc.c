@@ -87,6 +87,12 @@ static Type *errno_type(int64_t err)
     case ETIMEDOUT: return &T_TimeoutError;
     case EINTR: return &T_InterruptedError;
     case EPIPE: return &T_BrokenPipeError;
+    case ESRCH: return &T_ProcessLookupError;
+    case ECONNABORTED: return &T_ConnectionAbortedError;
+    case ECONNREFUSED: return &T_ConnectionRefusedError;
+    case ECONNRESET: return &T_ConnectionResetError;
+    case ENOTDIR: return &T_NotADirectoryError;
+    case EAGAIN: case EALREADY: case EINPROGRESS: return &T_BlockingIOError;
     default: return &T_OSError;
     }
 }
@@ -440,7 +446,17 @@ EXC_TYPE(IsADirectoryError, &T_OSError, oserror_str, NULL)
 EXC_TYPE(ChildProcessError, &T_OSError, oserror_str, NULL)
 EXC_TYPE(TimeoutError, &T_OSError, oserror_str, NULL)
 EXC_TYPE(InterruptedError, &T_OSError, oserror_str, NULL)
-EXC_TYPE(BrokenPipeError, &T_OSError, oserror_str, NULL)
+EXC_TYPE(ConnectionError, &T_OSError, oserror_str, NULL)
+EXC_TYPE(BrokenPipeError, &T_ConnectionError, oserror_str, NULL)
+EXC_TYPE(ConnectionAbortedError, &T_ConnectionError, oserror_str, NULL)
+EXC_TYPE(ConnectionRefusedError, &T_ConnectionError, oserror_str, NULL)
+EXC_TYPE(ConnectionResetError, &T_ConnectionError, oserror_str, NULL)
+EXC_TYPE(ProcessLookupError, &T_OSError, oserror_str, NULL)
+EXC_TYPE(NotADirectoryError, &T_OSError, oserror_str, NULL)
+EXC_TYPE(BlockingIOError, &T_OSError, oserror_str, NULL)
+EXC_TYPE(UnicodeEncodeError, &T_UnicodeError, base_str, NULL)
+EXC_TYPE(UnicodeDecodeError, &T_UnicodeError, base_str, NULL)
+EXC_TYPE(UnicodeTranslateError, &T_UnicodeError, base_str, NULL)
 EXC_TYPE(EOFError, &T_Exception, base_str, NULL)
 EXC_TYPE(SyntaxError, &T_Exception, syntaxerror_str, NULL)
 EXC_TYPE(IndentationError, &T_SyntaxError, syntaxerror_str, NULL)
@@ -457,7 +473,10 @@ static Type *const all_exc_types[] = {
     &T_RuntimeError, &T_RecursionError, &T_NotImplementedError, &T_ImportError,
     &T_ModuleNotFoundError, &T_MemoryError, &T_OSError, &T_FileNotFoundError,
     &T_FileExistsError, &T_PermissionError, &T_IsADirectoryError, &T_ChildProcessError,
-    &T_TimeoutError, &T_InterruptedError, &T_BrokenPipeError, &T_EOFError, &T_SyntaxError,
+    &T_TimeoutError, &T_InterruptedError, &T_ConnectionError, &T_BrokenPipeError,
+    &T_ConnectionAbortedError, &T_ConnectionRefusedError, &T_ConnectionResetError,
+    &T_ProcessLookupError, &T_NotADirectoryError, &T_BlockingIOError, &T_UnicodeEncodeError,
+    &T_UnicodeDecodeError, &T_UnicodeTranslateError, &T_EOFError, &T_SyntaxError,
     &T_IndentationError, &T_TabError, &T_BufferError, &T_Warning, NULL
 };
 

@@ -1533,10 +1533,10 @@ Value str_encode(ThreadState *ts, Obj *so, const char *encoding, const char *err
             else if (c < 0x10000) snprintf(cbuf, sizeof cbuf, "\\u%04x", c);
             else snprintf(cbuf, sizeof cbuf, "\\U%08x", c);
             if (endpos - pos == 1)
-                return exc_raise(ts, &T_UnicodeError,
+                return exc_raise(ts, &T_UnicodeEncodeError,
                                  "'%s' codec can't encode character '%s' in position %lld: ordinal not in range(%u)",
                                  cname, cbuf, (long long)pos, limit);
-            return exc_raise(ts, &T_UnicodeError,
+            return exc_raise(ts, &T_UnicodeEncodeError,
                              "'%s' codec can't encode characters in position %lld-%lld: ordinal not in range(%u)",
                              cname, (long long)pos, (long long)endpos - 1, limit);
         } else {
