@@ -7,6 +7,8 @@
  *   # stdin: TEXT          a line fed to stdin (default: stdin is /dev/null)
  *   # args: A B            extra arguments after the script path (split on spaces)
  *   # tiny-args: --gil=x   options for tiny itself, before the script path
+ * A script also fails if any process of its process group is still running after it
+ * exits (no stray children).
  * One space after the colon is stripped; the rest is taken verbatim.
  *
  * Each script runs as `TINY path args` from the current directory (the repo root),
@@ -75,6 +77,7 @@ typedef struct Script {
     double started;
     int out_fd, err_fd;
     bool timed_out;
+    bool left_processes;     /* processes of the script were still running after it exited */
     int wstatus;
     char *spawn_error;
     char *out, *err;
@@ -325,6 +328,15 @@ static void start_script(Script *s) {
 
 static void finish_script(Script *s, int wstatus) {
     s->wstatus = wstatus;
+    /* tiny reaps or terminates its children before it exits: anything of the script's
+     * process group still running a moment later was left behind */
+    if (!s->timed_out) {
+        for (int i = 0; i < 50 && kill(-s->pid, 0) == 0; i++) {
+            struct timespec d = { 0, 2 * 1000 * 1000 };
+            nanosleep(&d, NULL);
+        }
+        s->left_processes = kill(-s->pid, 0) == 0;
+    }
     kill(-s->pid, SIGKILL);        /* whatever the script left running in its group */
     s->out = read_fd_all(s->out_fd, &s->out_len);
     s->err = read_fd_all(s->err_fd, &s->err_len);
@@ -425,6 +437,10 @@ static char *check_script(Script *s) {
         snprintf(status, sizeof status, "unknown wait status %d", s->wstatus);
     }
     bool bad = false;
+    if (s->left_processes) {
+        rep(&r, "  left processes running after it exited (its process group was not empty)\n");
+        bad = true;
+    }
     if (s->timed_out) {
         rep(&r, "  %s\n", status);
         bad = true;
