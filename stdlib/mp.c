@@ -1721,6 +1721,116 @@ static Value mp_sendall(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     return res;
 }
 
+/* Whether fd can be read or written without blocking (a zero-timeout poll). */
+static bool fd_ready_now(int fd, short events) {
+    struct pollfd p = { .fd = fd, .events = events, .revents = 0 };
+    return poll(&p, 1, 0) == 1 && (p.revents & (events | POLLHUP | POLLERR));
+}
+
+/* Reads exactly n bytes (the GIL released only when the read would block). Returns 0,
+ * 1 at end of file (*got says how far it came), -1 with an exception set. */
+static int read_full(ThreadState *ts, int fd, uint8_t *buf, size_t n, size_t *got) {
+    *got = 0;
+    while (*got < n) {
+        bool release = !fd_ready_now(fd, POLLIN);
+        if (release) gil_blocking_begin(ts, "recv");
+        ssize_t r = read(fd, buf + *got, n - *got);
+        int e = errno;
+        if (release) gil_blocking_end(ts);
+        if (r > 0) { *got += (size_t)r; continue; }
+        if (r == 0) return 1;
+        if (e != EINTR) { exc_raise_errno(ts, e, NULL); return -1; }
+        if (signal_check(ts) < 0) return -1;
+    }
+    return 0;
+}
+
+/* Writes all n bytes (the GIL released only when the write would block); -1 on error. */
+static int write_full(ThreadState *ts, int fd, const uint8_t *buf, size_t n) {
+    size_t off = 0;
+    while (off < n) {
+        bool release = n - off > 4096 || !fd_ready_now(fd, POLLOUT);
+        if (release) gil_blocking_begin(ts, "send");
+        ssize_t w = write(fd, buf + off, n - off);
+        int e = errno;
+        if (release) gil_blocking_end(ts);
+        if (w >= 0) { off += (size_t)w; continue; }
+        if (e != EINTR) { exc_raise_errno(ts, e, NULL); return -1; }
+        if (signal_check(ts) < 0) return -1;
+    }
+    return 0;
+}
+
+/* send_frame(fd, data): one message as Connection.send_bytes frames it (a 4-byte
+ * big-endian length, or 0xffffffff and 8 bytes for huge ones), in one write when small. */
+static Value mp_send_frame(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (arg_count(ts, "send_frame", nargs, kwnames, 2, 2) < 0) return V_NULL;
+    int fd;
+    if (fd_arg(ts, args[0], &fd) < 0) return V_NULL;
+    Value data = args[1];
+    if (!OBJ_IS(data, T_bytes))
+        return exc_raise(ts, &T_TypeError, "a bytes-like object is required, not '%s'", obj_type_name(data));
+    Bytes *b = (Bytes *)AS_OBJ(data);
+    uint64_t n = (uint64_t)b->len;
+    uint8_t head[12];
+    size_t hl;
+    if (n >= 0x7fffffffu) {
+        memset(head, 0xff, 4);
+        for (int i = 0; i < 8; i++) head[4 + i] = (uint8_t)(n >> (56 - 8 * i));
+        hl = 12;
+    } else {
+        for (int i = 0; i < 4; i++) head[i] = (uint8_t)(n >> (24 - 8 * i));
+        hl = 4;
+    }
+    v_incref(data);   /* its bytes may be written with the GIL released */
+    int r;
+    if (n <= 16384) {
+        uint8_t sbuf[16384 + 12];
+        memcpy(sbuf, head, hl);
+        memcpy(sbuf + hl, b->data, (size_t)n);
+        r = write_full(ts, fd, sbuf, hl + (size_t)n);
+    } else {
+        r = write_full(ts, fd, head, hl);
+        if (r == 0) r = write_full(ts, fd, b->data, (size_t)n);
+    }
+    v_decref(data);
+    return r < 0 ? V_NULL : V_NONE;
+}
+
+/* recv_frame(fd) -> bytes: one message framed as send_frame writes it; EOFError at end
+ * of file before a message, OSError at end of file inside one. */
+static Value mp_recv_frame(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (arg_count(ts, "recv_frame", nargs, kwnames, 1, 1) < 0) return V_NULL;
+    int fd;
+    if (fd_arg(ts, args[0], &fd) < 0) return V_NULL;
+    uint8_t head[8];
+    size_t got;
+    int r = read_full(ts, fd, head, 4, &got);
+    if (r < 0) return V_NULL;
+    if (r == 1) {
+        if (got == 0) return exc_raise(ts, &T_EOFError, "");
+        return exc_raise(ts, &T_OSError, "got end of file during message");
+    }
+    uint64_t n = ((uint64_t)head[0] << 24) | ((uint64_t)head[1] << 16) | ((uint64_t)head[2] << 8) | head[3];
+    if (n == 0xffffffffu) {
+        r = read_full(ts, fd, head, 8, &got);
+        if (r < 0) return V_NULL;
+        if (r == 1) return exc_raise(ts, &T_OSError, "got end of file during message");
+        n = 0;
+        for (int i = 0; i < 8; i++) n = (n << 8) | head[i];
+    }
+    if (n > ((uint64_t)1 << 40)) return exc_raise(ts, &T_MemoryError, "");
+    uint8_t sbuf[4096];
+    uint8_t *buf = n <= sizeof sbuf ? sbuf : malloc((size_t)n);
+    if (!buf) return exc_raise(ts, &T_MemoryError, "");
+    r = read_full(ts, fd, buf, (size_t)n, &got);
+    Value res = V_NULL;
+    if (r == 0) res = V_OBJ(bytes_new(buf, (int64_t)n));
+    else if (r == 1) exc_raise(ts, &T_OSError, "got end of file during message");
+    if (buf != sbuf) free(buf);
+    return res;
+}
+
 /* recv_exact(fd, n) -> bytes: exactly n bytes; b'' at EOF before the first one. */
 static Value mp_recv_exact(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     if (arg_count(ts, "recv_exact", nargs, kwnames, 2, 2) < 0) return V_NULL;
@@ -1933,6 +2043,8 @@ static const MethodDef mp_functions[] = {
     { "poll", mp_poll, 0 },
     { "sendall", mp_sendall, 0 },
     { "recv_exact", mp_recv_exact, 0 },
+    { "send_frame", mp_send_frame, 0 },
+    { "recv_frame", mp_recv_frame, 0 },
     { "listen", mp_listen, 0 },
     { "accept", mp_accept, 0 },
     { "connect", mp_connect, 0 },
