@@ -183,25 +183,9 @@ fetch:
         Value b = sp[-1], a = sp[-2];
         int r = -1;
         if (a.tag == VT_INT && b.tag == VT_INT) {
-            int64_t x = a.as.i, y = b.as.i;
-            switch (ARG) {
-            case CMP_LT: r = x < y; break;
-            case CMP_LE: r = x <= y; break;
-            case CMP_EQ: r = x == y; break;
-            case CMP_NE: r = x != y; break;
-            case CMP_GT: r = x > y; break;
-            default: r = x >= y; break;
-            }
+            r = cmp_int(ARG, a.as.i, b.as.i);
         } else if (a.tag == VT_FLOAT && b.tag == VT_FLOAT) {
-            double x = a.as.f, y = b.as.f;
-            switch (ARG) {
-            case CMP_LT: r = x < y; break;
-            case CMP_LE: r = x <= y; break;
-            case CMP_EQ: r = x == y; break;
-            case CMP_NE: r = x != y; break;
-            case CMP_GT: r = x > y; break;
-            default: r = x >= y; break;
-            }
+            r = cmp_float(ARG, a.as.f, b.as.f);
         }
         if (r >= 0) {
             uint32_t j = *ip++;
@@ -678,31 +662,13 @@ fetch:
     TARGET(COMPARE_OP) {
         Value b = sp[-1], a = sp[-2];
         if (a.tag == VT_INT && b.tag == VT_INT) {
-            int64_t x = a.as.i, y = b.as.i;
-            bool r;
-            switch (ARG) {
-            case CMP_LT: r = x < y; break;
-            case CMP_LE: r = x <= y; break;
-            case CMP_EQ: r = x == y; break;
-            case CMP_NE: r = x != y; break;
-            case CMP_GT: r = x > y; break;
-            default: r = x >= y; break;
-            }
+            bool r = cmp_int(ARG, a.as.i, b.as.i);
             sp--;
             sp[-1] = V_BOOL(r);
             DISPATCH();
         }
         if (a.tag == VT_FLOAT && b.tag == VT_FLOAT) {
-            double x = a.as.f, y = b.as.f;
-            bool r;
-            switch (ARG) {
-            case CMP_LT: r = x < y; break;
-            case CMP_LE: r = x <= y; break;
-            case CMP_EQ: r = x == y; break;
-            case CMP_NE: r = x != y; break;
-            case CMP_GT: r = x > y; break;
-            default: r = x >= y; break;
-            }
+            bool r = cmp_float(ARG, a.as.f, b.as.f);
             sp--;
             sp[-1] = V_BOOL(r);
             DISPATCH();
