@@ -396,8 +396,8 @@ static int check_attr_name(ThreadState *ts, Value name) {
 static Value bi_getattr(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     if (arg_count(ts, "getattr", nargs, kwnames, 2, 3) < 0) return V_NULL;
     if (check_attr_name(ts, args[1]) < 0) return V_NULL;
-    if (nargs == 2) return obj_getattr(ts, args[0], AS_OBJ(args[1]));
-    Value r = obj_getattr_opt(ts, args[0], AS_OBJ(args[1]));
+    if (nargs == 2) return obj_getattr(ts, args[0], str_intern_obj(AS_OBJ(args[1])));
+    Value r = obj_getattr_opt(ts, args[0], str_intern_obj(AS_OBJ(args[1])));
     if (IS_NULL(r) && !exc_pending(ts)) return v_new(args[2]);
     return r;
 }
@@ -405,21 +405,21 @@ static Value bi_getattr(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
 static Value bi_setattr(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     if (arg_count(ts, "setattr", nargs, kwnames, 3, 3) < 0) return V_NULL;
     if (check_attr_name(ts, args[1]) < 0) return V_NULL;
-    if (obj_setattr(ts, args[0], AS_OBJ(args[1]), args[2]) < 0) return V_NULL;
+    if (obj_setattr(ts, args[0], str_intern_obj(AS_OBJ(args[1])), args[2]) < 0) return V_NULL;
     return V_NONE;
 }
 
 static Value bi_delattr(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     if (arg_count(ts, "delattr", nargs, kwnames, 2, 2) < 0) return V_NULL;
     if (check_attr_name(ts, args[1]) < 0) return V_NULL;
-    if (obj_setattr(ts, args[0], AS_OBJ(args[1]), V_NULL) < 0) return V_NULL;
+    if (obj_setattr(ts, args[0], str_intern_obj(AS_OBJ(args[1])), V_NULL) < 0) return V_NULL;
     return V_NONE;
 }
 
 static Value bi_hasattr(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     if (arg_count(ts, "hasattr", nargs, kwnames, 2, 2) < 0) return V_NULL;
     if (check_attr_name(ts, args[1]) < 0) return V_NULL;
-    Value r = obj_getattr_opt(ts, args[0], AS_OBJ(args[1]));
+    Value r = obj_getattr_opt(ts, args[0], str_intern_obj(AS_OBJ(args[1])));
     if (IS_NULL(r)) return exc_pending(ts) ? V_NULL : V_FALSE;
     v_decref(r);
     return V_TRUE;
