@@ -988,6 +988,18 @@ static Value load_global(Dec *d, int mf) {
     return r;
 }
 
+/* Remembers a freshly built object (when the pickle asked), then loads its state and
+ * applies it; steals obj, returns it or V_NULL. */
+static Value load_state_into(Dec *d, Value obj, int mf) {
+    if (mf) memo_push(d, obj);
+    Value st = load(d);
+    if (IS_NULL(st)) { v_decref(obj); return V_NULL; }
+    int r = apply_state(d, obj, st);
+    v_decref(st);
+    if (r < 0) { v_decref(obj); return V_NULL; }
+    return obj;
+}
+
 static Value load_inst(Dec *d, int mf) {
     Value cls = load(d);
     if (IS_NULL(cls)) return V_NULL;
@@ -1000,13 +1012,7 @@ static Value load_inst(Dec *d, int mf) {
     Value obj = t->new_(d->ts, t, NULL, 0, NULL);
     v_decref(cls);
     if (IS_NULL(obj)) return V_NULL;
-    if (mf) memo_push(d, obj);
-    Value st = load(d);
-    if (IS_NULL(st)) { v_decref(obj); return V_NULL; }
-    int r = apply_state(d, obj, st);
-    v_decref(st);
-    if (r < 0) { v_decref(obj); return V_NULL; }
-    return obj;
+    return load_state_into(d, obj, mf);
 }
 
 static Value load_exc(Dec *d, int mf) {
@@ -1027,13 +1033,7 @@ static Value load_exc(Dec *d, int mf) {
     v_decref(cls);
     v_decref(args);
     if (IS_NULL(obj)) return V_NULL;
-    if (mf) memo_push(d, obj);
-    Value st = load(d);
-    if (IS_NULL(st)) { v_decref(obj); return V_NULL; }
-    int r = apply_state(d, obj, st);
-    v_decref(st);
-    if (r < 0) { v_decref(obj); return V_NULL; }
-    return obj;
+    return load_state_into(d, obj, mf);
 }
 
 static Value load_reduce(Dec *d, int mf) {

@@ -436,32 +436,6 @@ fail:
     return -1;
 }
 
-/* ---- comparison fast paths ---- */
-
-/* x op y for two ints (op a CMP_*). */
-static inline bool cmp_int(int op, int64_t x, int64_t y) {
-    switch (op) {
-    case CMP_LT: return x < y;
-    case CMP_LE: return x <= y;
-    case CMP_EQ: return x == y;
-    case CMP_NE: return x != y;
-    case CMP_GT: return x > y;
-    default: return x >= y;
-    }
-}
-
-/* x op y for two floats (op a CMP_*). */
-static inline bool cmp_float(int op, double x, double y) {
-    switch (op) {
-    case CMP_LT: return x < y;
-    case CMP_LE: return x <= y;
-    case CMP_EQ: return x == y;
-    case CMP_NE: return x != y;
-    case CMP_GT: return x > y;
-    default: return x >= y;
-    }
-}
-
 /* ---- attribute caches ---- */
 
 /* The attribute cache of the instruction at ip - 1 (allocated with the frame size). */

@@ -346,18 +346,23 @@ static void take_x(ThreadState *ts, bool front, bool spin) {
 /* Takes the GIL without spinning for it. */
 static inline void take(ThreadState *ts, bool front) { take_x(ts, front, false); }
 
+/* Hands the GIL to the head of the ready queue (G.mu held, queue not empty). */
+static void hand_to_head(void) {
+    ThreadState *next = q_pop();
+    __atomic_store_n(&G.holder, next, __ATOMIC_RELEASE);
+    if (G.qhead) pthread_cond_signal(&G.qhead->gil.cv);  /* the new head starts its interval timer */
+    G.switch_number++;
+    G.switches++;
+    pthread_cond_signal(&next->gil.cv);
+}
+
 /* Drops the GIL (G.mu not held); fifo policies hand it to the head of the queue. */
 static void drop(ThreadState *ts) {
     pthread_mutex_lock(&G.mu);
     ts->gil.stats.hold_ns += gil_now_ns() - ts->gil.hold_start_ns;
     __atomic_store_n(&G.drop_request, 0, __ATOMIC_RELAXED);
     if (fifo_policy() && G.qhead) {
-        ThreadState *next = q_pop();
-        __atomic_store_n(&G.holder, next, __ATOMIC_RELEASE);
-        if (G.qhead) pthread_cond_signal(&G.qhead->gil.cv);  /* the new head starts its interval timer */
-        G.switch_number++;
-        G.switches++;
-        pthread_cond_signal(&next->gil.cv);
+        hand_to_head();
     } else {
         __atomic_store_n(&G.holder, NULL, __ATOMIC_RELEASE);
         if (G.nwaiting) pthread_cond_signal(&G.cv);
@@ -414,12 +419,7 @@ void gil_yield(ThreadState *ts) {
             break;
         }
         ts->gil.stats.hold_ns += gil_now_ns() - ts->gil.hold_start_ns;
-        ThreadState *next = q_pop();
-        __atomic_store_n(&G.holder, next, __ATOMIC_RELEASE);
-        if (G.qhead) pthread_cond_signal(&G.qhead->gil.cv);  /* the new head starts its interval timer */
-        G.switch_number++;
-        G.switches++;
-        pthread_cond_signal(&next->gil.cv);
+        hand_to_head();
         pthread_mutex_unlock(&G.mu);
         take(ts, false);
         break;

@@ -526,19 +526,9 @@ Value num_binop(ThreadState *ts, Value a, Value b, int op)
 {
     int base = op & ~BINOP_INPLACE;
     Value r = V_NOTIMPL;
-    if (IS_FLOAT(a) && (IS_FLOAT(b) || IS_INTLIKE(b))) {
-        /* float op float and float op int: the plain arithmetic inline */
-        double x = a.as.f, y = IS_FLOAT(b) ? b.as.f : (double)b.as.i;
-        switch (base) {
-        case BINOP_ADD: return V_FLOAT(x + y);
-        case BINOP_SUB: return V_FLOAT(x - y);
-        case BINOP_MUL: return V_FLOAT(x * y);
-        case BINOP_TRUEDIV: if (y != 0) return V_FLOAT(x / y); break;
-        default: break;
-        }
-        r = float_binop(ts, x, y, base);
-    } else if (IS_INTLIKE(a) && IS_FLOAT(b)) {
-        double x = (double)a.as.i, y = b.as.f;
+    if ((IS_FLOAT(a) && (IS_FLOAT(b) || IS_INTLIKE(b))) || (IS_INTLIKE(a) && IS_FLOAT(b))) {
+        /* a float on either side: the plain arithmetic inline */
+        double x = IS_FLOAT(a) ? a.as.f : (double)a.as.i, y = IS_FLOAT(b) ? b.as.f : (double)b.as.i;
         switch (base) {
         case BINOP_ADD: return V_FLOAT(x + y);
         case BINOP_SUB: return V_FLOAT(x - y);

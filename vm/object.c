@@ -317,17 +317,7 @@ static Value richcmp_inner(ThreadState *ts, Value a, Value b, int op) {
 }
 
 int obj_cmp(ThreadState *ts, Value a, Value b, int op) {
-    if (a.tag == VT_INT && b.tag == VT_INT) {
-        int64_t x = AS_INT(a), y = AS_INT(b);
-        switch (op) {
-        case CMP_LT: return x < y;
-        case CMP_LE: return x <= y;
-        case CMP_EQ: return x == y;
-        case CMP_NE: return x != y;
-        case CMP_GT: return x > y;
-        default: return x >= y;
-        }
-    }
+    if (a.tag == VT_INT && b.tag == VT_INT) return cmp_int(op, AS_INT(a), AS_INT(b));
     if (op == CMP_EQ) return obj_eq(ts, a, b);
     if (IS_STR(a) && IS_STR(b) && (op == CMP_LT || op == CMP_GT)) {
         Str *x = AS_STR(a), *y = AS_STR(b);

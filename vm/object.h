@@ -51,6 +51,30 @@ static inline void v_set(Value *slot, Value v) { Value old = *slot; *slot = v; v
 
 /* Comparison operators (COMPARE_OP operand, richcmp op). */
 enum { CMP_LT, CMP_LE, CMP_EQ, CMP_NE, CMP_GT, CMP_GE };
+/* x op y for two ints (op a CMP_*). */
+static inline bool cmp_int(int op, int64_t x, int64_t y) {
+    switch (op) {
+    case CMP_LT: return x < y;
+    case CMP_LE: return x <= y;
+    case CMP_EQ: return x == y;
+    case CMP_NE: return x != y;
+    case CMP_GT: return x > y;
+    default: return x >= y;
+    }
+}
+
+/* x op y for two floats (op a CMP_*). */
+static inline bool cmp_float(int op, double x, double y) {
+    switch (op) {
+    case CMP_LT: return x < y;
+    case CMP_LE: return x <= y;
+    case CMP_EQ: return x == y;
+    case CMP_NE: return x != y;
+    case CMP_GT: return x > y;
+    default: return x >= y;
+    }
+}
+
 /* Binary operators (BINARY_OP operand, binop op); same order as compiler/ast.h BinOp. */
 enum { BINOP_ADD, BINOP_SUB, BINOP_MUL, BINOP_TRUEDIV, BINOP_FLOORDIV, BINOP_MOD, BINOP_POW,
        BINOP_LSHIFT, BINOP_RSHIFT, BINOP_AND, BINOP_OR, BINOP_XOR, BINOP_MATMUL, BINOP__COUNT };
