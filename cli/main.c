@@ -38,7 +38,7 @@ static void install_signals(void) {
 
 /* ---- options: every option of the command is in this one table ---- */
 
-enum OptId { OPT_CMD, OPT_DIS, OPT_HELP, OPT_VERSION, OPT_SWITCH, OPT_GIL, OPT_GIL_STATS };
+enum OptId { OPT_CMD, OPT_DIS, OPT_HELP, OPT_VERSION, OPT_SWITCH, OPT_GIL, OPT_GIL_STATS, OPT_SCHEDULE, OPT_SEED };
 
 typedef struct CliOption {
     const char *short_name;   /* "-c" or NULL */
@@ -57,6 +57,9 @@ static const CliOption cli_options[] = {
       "offer the GIL every N instructions, or after TIME (5ms, 200us, 1s); env TINY_SWITCH_INTERVAL" },
     { NULL, "--gil", "POLICY", OPT_GIL, "GIL policy: ticks, timed, fifo, io-priority (default); env TINY_GIL" },
     { NULL, "--gil-stats", NULL, OPT_GIL_STATS, "print per-thread GIL statistics at exit (stderr)" },
+    { NULL, "--schedule", "NAME", OPT_SCHEDULE,
+      "reproducible switching: deterministic, or random (replaces --gil); env TINY_SCHEDULE" },
+    { NULL, "--seed", "N", OPT_SEED, "seed of the random schedule (default: drawn, --gil-stats shows it); env TINY_SEED" },
 };
 #define N_OPTIONS (sizeof cli_options / sizeof cli_options[0])
 
@@ -65,6 +68,8 @@ enum Mode { MODE_DEFAULT, MODE_FILE, MODE_CMD, MODE_STDIN, MODE_DIS };
 typedef struct Settings {
     const char *switch_interval;  /* --switch-interval or NULL */
     const char *gil;              /* --gil or NULL */
+    const char *schedule;         /* --schedule or NULL */
+    const char *seed;             /* --seed or NULL */
     int gil_stats;
     enum Mode mode;
     const char *code;         /* -c */
@@ -182,6 +187,12 @@ static int parse_args(int argc, char **argv, Settings *st) {
         case OPT_GIL_STATS:
             st->gil_stats = 1;
             break;
+        case OPT_SCHEDULE:
+            st->schedule = val;
+            break;
+        case OPT_SEED:
+            st->seed = val;
+            break;
         }
     }
     if (st->mode == MODE_DIS) {
@@ -279,9 +290,50 @@ static int run_stdin_program(void) {
     return status;
 }
 
+/* Parses a seed (a whole number from 0 to 2^63-1); -1 if bad. */
+static int parse_seed(const char *text, uint64_t *out) {
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (end == text || *end || errno || text[0] == '-' || text[0] == '+' || v > (unsigned long long)INT64_MAX) return -1;
+    *out = v;
+    return 0;
+}
+
+/* Chooses the schedule: --schedule, else TINY_SCHEDULE unless --gil was given; -1 after a
+ * usage error. */
+static int configure_schedule(const Settings *st) {
+    if (st->schedule && st->gil) {
+        usage_error("%s", "--gil and --schedule exclude each other (a schedule makes every switch itself)");
+        return -1;
+    }
+    const char *name = st->schedule ? st->schedule : st->gil ? NULL : getenv("TINY_SCHEDULE");
+    int sched = GIL_SCHED_NONE;
+    if (name && *name) {
+        sched = gil_schedule_from_name(name);
+        if (sched < 0) {
+            usage_error("unknown schedule '%s' (choose deterministic or random)", name);
+            return -1;
+        }
+    }
+    if (st->seed && sched != GIL_SCHED_RANDOM) {
+        usage_error("%s", "--seed is only for --schedule=random");
+        return -1;
+    }
+    const char *seed_text = st->seed ? st->seed : getenv("TINY_SEED");
+    uint64_t seed = (gil_now_ns() ^ ((uint64_t)getpid() << 20)) % 1000000000u;
+    if (sched == GIL_SCHED_RANDOM && seed_text && *seed_text && parse_seed(seed_text, &seed) < 0) {
+        usage_error("bad seed '%s' (give a whole number from 0 to 9223372036854775807)", seed_text);
+        return -1;
+    }
+    gil_set_schedule((GilSchedule)sched, seed);
+    return 0;
+}
+
 /* Applies the GIL settings from the options, else the environment; -1 after a usage error. */
 static int configure_gil(const Settings *st) {
-    const char *pol = st->gil ? st->gil : getenv("TINY_GIL");
+    if (configure_schedule(st) < 0) return -1;
+    const char *pol = st->gil ? st->gil : gil_schedule() ? NULL : getenv("TINY_GIL");
     const char *iv = st->switch_interval ? st->switch_interval : getenv("TINY_SWITCH_INTERVAL");
     int policy = GIL_IO_PRIORITY;
     if (pol && *pol) {
@@ -291,7 +343,7 @@ static int configure_gil(const Settings *st) {
             return -1;
         }
     }
-    int64_t instr = 0, ns = 5000000;
+    int64_t instr = gil_schedule() ? 100 : 0, ns = gil_schedule() ? 0 : 5000000;
     if (iv && *iv && gil_parse_interval(iv, &instr, &ns) < 0) {
         usage_error("bad switch interval '%s' (give N instructions, or a time such as 5ms, 200us, 1s)", iv);
         return -1;

@@ -1,5 +1,8 @@
 /* io.c — file objects over C streams (open(), sys.stdin/stdout/stderr): text mode reads and
  * writes str, binary mode ('b') bytes. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE  /* F_GETPIPE_SZ */
+#endif
 #include "builtins.h"
 #include "../vm/state.h"
 #include "../vm/str.h"
@@ -11,6 +14,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <stdio_ext.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
 #include "../vm/gil.h"
 
 /* stdlib/signal.c */
@@ -125,12 +130,30 @@ static bool write_hits_kernel(FILE *fp, const char *data, size_t len) {
     return __flbf(fp) && memchr(data, '\n', len) != NULL;
 }
 
+/* Under a schedule (--schedule), whether `total` bytes can go to fp's descriptor with the
+ * GIL kept because nothing of ours can make the write wait: a regular file or a character
+ * device (a terminal, /dev/null), or a pipe with room for all of it. Letting the GIL go
+ * around such a write would let real time decide where the thread re-enters the rotation. */
+static bool sched_keeps_gil(FILE *fp, size_t total) {
+    if (!gil_schedule()) return false;
+    int fd = fileno(fp), used = 0;
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) return false;
+    if (S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)) return true;
+    int cap = S_ISFIFO(st.st_mode) ? fcntl(fd, F_GETPIPE_SZ) : -1;
+    if (cap <= 0 || ioctl(fd, FIONREAD, &used) != 0) return false;
+    /* a pipe holds cap/4096 pages, and each unread byte may sit on a page of its own */
+    int64_t pages = cap / 4096, free_pages = pages - (used < pages ? used : pages);
+    return (int64_t)(total / 4096) + 2 <= free_pages;
+}
+
 /* Writes len bytes to fp, releasing the GIL if that goes to the kernel (or another thread is
  * using the stream), retrying after a signal whose handler did not raise. pin: the object
  * holding data (kept alive meanwhile). -1 with an exception on error. */
 static int stream_write(ThreadState *ts, TextFile *f, FILE *fp, Value pin, const char *data, size_t len) {
     if (ftrylockfile(fp) == 0) {
-        if (!write_hits_kernel(fp, data, len)) {  /* into the buffer: no need to let go */
+        /* into the buffer, or a write nothing can hold up under a schedule: no need to let go */
+        if (!write_hits_kernel(fp, data, len) || sched_keeps_gil(fp, __fpending(fp) + len)) {
             fwrite_unlocked(data, 1, len, fp);
             funlockfile(fp);
             return io_check_stream(ts, fp);
@@ -174,7 +197,10 @@ static int stream_flush(ThreadState *ts, TextFile *f, FILE *fp) {
             res = fflush(fp);
             done = true;
         } else {
-            if (__fpending(fp) == 0) { res = fflush_unlocked(fp); done = true; }
+            if (__fpending(fp) == 0 || sched_keeps_gil(fp, __fpending(fp))) {
+                res = fflush_unlocked(fp);
+                done = true;
+            }
             funlockfile(fp);
         }
         if (done) {

@@ -838,10 +838,12 @@ static Value thread_start_new_thread(ThreadState *ts, Value *args, int nargs, Ob
     sigdelset(&all, SIGILL); sigdelset(&all, SIGABRT); sigdelset(&all, SIGTRAP); sigdelset(&all, SIGSYS);
     pthread_sigmask(SIG_BLOCK, &all, &old);
     pthread_t tid;
+    gil_thread_starting(nts);  /* under a schedule, it is runnable from here on */
     int err = pthread_create(&tid, &attr, thread_main, b);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_attr_destroy(&attr);
     if (err != 0) {
+        gil_thread_start_failed(nts);
         pthread_mutex_lock(&the_interp.gil.mu);
         the_interp.gil.nthreads--;
         pthread_mutex_unlock(&the_interp.gil.mu);

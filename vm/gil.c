@@ -73,6 +73,35 @@
  * spin for the GIL itself: with two cores, a spinner would take the core that a thread
  * just woken from I/O needs.
  *
+ * REPRODUCIBLE SCHEDULES (--schedule=deterministic, --schedule=random --seed=S)
+ * Under a policy, who runs next depends on time: when a woken pthread reaches take_x,
+ * when a waiter's interval timer fires, who wins a barging race, when a thread back from
+ * I/O asks for the GIL. A schedule takes real time out of every switch between threads
+ * that only compute, so a run can be replayed exactly:
+ *  - switches happen by instruction count only: the interval is N instructions (default
+ *    100; a time given is converted at SCHED_NS_PER_INSTR), never a timer, and the eval
+ *    breaker (which other threads set at any moment) does not restart the slice;
+ *  - the GIL moves only by explicit hand-off through the fifo ready queue, which only the
+ *    holder changes, at points fixed by the program: a thread whose slice ends queues at
+ *    the back and hands the GIL to the head; the holder never continues before the chosen
+ *    thread had its turn (it waits in the queue like everyone);
+ *  - a thread becomes runnable at an instruction of the thread that makes it so, not when
+ *    its pthread wakes up: thread start queues the new thread before pthread_create
+ *    (gil_thread_starting), and ts_unpark queues the parked thread (ts->gil.parked marks
+ *    one that is parked and not queued yet). Its pthread then finds itself queued, or
+ *    already the holder, and just waits for its turn;
+ *  - no drop requests, no io-priority front of the queue; sleep(0) is a plain switch to
+ *    the next thread; and under a schedule writes to files, terminals and pipes with room
+ *    keep the GIL (stdlib/io.c), since letting go would let the kernel's timing decide
+ *    where the writer re-enters the queue.
+ * deterministic is round robin in the order threads became runnable. random draws each
+ * slice uniformly from 1..2N instructions and the next thread uniformly from the queue,
+ * from a splitmix64 generator seeded by --seed; only the holder draws, so the draws come
+ * in the same order on every run. Spinning changes nothing here (it only watches).
+ * What stays real is real time: a sleep that ends, a timeout that expires, I/O that
+ * really waits, a signal: where such a thread re-enters the queue depends on when it
+ * comes back, so programs that depend on those replay only as far as the timing does.
+ *
  * STATISTICS
  * Every thread counts instructions, acquisitions, forced switches, voluntary releases,
  * time holding and waiting, and its longest wait; --gil-stats prints them at exit and
@@ -101,7 +130,12 @@ typedef struct FinishedThread { char name[64]; GilStats st; } FinishedThread;
 #define SPIN_NS 50000u
 #define TICKS_FAR ((int64_t)1 << 62)
 
+/* Schedules never look at the clock: a time interval becomes instructions at this rate
+ * (the one sys.getswitchinterval uses to report an instruction interval). */
+#define SCHED_NS_PER_INSTR 20
+
 static const char *const policy_names[] = { "ticks", "timed", "fifo", "io-priority" };
+static const char *const schedule_names[] = { "none", "deterministic", "random" };
 
 uint64_t gil_now_ns(void) {
     struct timespec t;
@@ -145,7 +179,31 @@ int gil_policy_from_name(const char *name) {
     return -1;
 }
 
-const char *gil_policy_name(void) { return policy_names[G.policy]; }
+const char *gil_policy_name(void) { return G.schedule ? schedule_names[G.schedule] : policy_names[G.policy]; }
+
+int gil_schedule_from_name(const char *name) {
+    for (int i = GIL_SCHED_DETERMINISTIC; i <= GIL_SCHED_RANDOM; i++)
+        if (strcmp(name, schedule_names[i]) == 0) return i;
+    return -1;
+}
+
+void gil_set_schedule(GilSchedule sched, uint64_t seed) {
+    G.schedule = sched;
+    G.seed = G.rng = seed;
+}
+
+GilSchedule gil_schedule(void) { return G.schedule; }
+
+/* The random schedule's generator (splitmix64); only the GIL holder draws from it. */
+static uint64_t rng_next(void) {
+    uint64_t z = (G.rng += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+/* A number drawn uniformly from 0..n-1 (n > 0; the modulo bias is below 2^-40 here). */
+static uint64_t rng_below(uint64_t n) { return rng_next() % n; }
 
 int gil_parse_interval(const char *text, int64_t *instr, int64_t *ns) {
     char *end;
@@ -172,14 +230,27 @@ int gil_parse_interval(const char *text, int64_t *instr, int64_t *ns) {
 }
 
 void gil_configure(GilPolicy policy, int64_t interval_instr, int64_t interval_ns) {
+    if (G.schedule) {
+        /* a schedule hands the GIL over through the fifo queue, at instruction counts only */
+        policy = GIL_FIFO;
+        if (!interval_instr) interval_instr = interval_ns >= 2 * SCHED_NS_PER_INSTR ? interval_ns / SCHED_NS_PER_INSTR : 1;
+    }
     G.policy = policy;
     G.interval_instr = interval_instr;
     G.interval_ns = interval_instr ? 0 : interval_ns;
 }
 
-/* Instructions a thread may run before it offers the GIL. */
+/* Instructions a thread may run before it offers the GIL (random schedule: 1 to 2N). */
 static inline int64_t slice_ticks(void) {
-    return gil_engaged && G.interval_instr ? G.interval_instr : TICKS_FAR;
+    if (!gil_engaged || !G.interval_instr) return TICKS_FAR;
+    if (G.schedule == GIL_SCHED_RANDOM) return 1 + (int64_t)rng_below(2 * (uint64_t)G.interval_instr);
+    return G.interval_instr;
+}
+
+/* Adds the instructions run so far to the stats, leaving the slice running. */
+static inline void slice_account(ThreadState *ts) {
+    ts->gil.stats.instructions += (uint64_t)(ts->gil.ticks_base - ts->ticks_left);
+    ts->gil.ticks_base = ts->ticks_left;
 }
 
 /* Adds the instructions of the current slice to the stats and starts a new slice. */
@@ -252,6 +323,28 @@ static ThreadState *q_pop(void) {
     return ts;
 }
 
+/* Unlinks ts from anywhere in the queue. */
+static void q_remove(ThreadState *ts) {
+    ThreadState **p = &G.qhead, *prev = NULL;
+    while (*p && *p != ts) { prev = *p; p = &prev->gil.qnext; }
+    if (!*p) return;
+    *p = ts->gil.qnext;
+    if (G.qtail == ts) G.qtail = prev;
+    ts->gil.qnext = NULL;
+    ts->gil.in_queue = 0;
+}
+
+/* Takes the next thread to run off the queue: the head, or under the random schedule any one. */
+static ThreadState *q_next(void) {
+    if (G.schedule != GIL_SCHED_RANDOM || !G.qhead || !G.qhead->gil.qnext) return q_pop();
+    uint64_t n = 0;
+    for (ThreadState *t = G.qhead; t; t = t->gil.qnext) n++;
+    ThreadState *t = G.qhead;
+    for (uint64_t k = rng_below(n); k; k--) t = t->gil.qnext;
+    q_remove(t);
+    return t;
+}
+
 static bool fifo_policy(void) { return G.policy == GIL_FIFO || G.policy == GIL_IO_PRIORITY; }
 
 /* Records that ts now holds the GIL (G.mu held). */
@@ -271,18 +364,22 @@ static void became_holder(ThreadState *ts, uint64_t waited_from) {
 static void take_x(ThreadState *ts, bool front, bool spin) {
     uint64_t t0 = gil_now_ns();
     pthread_mutex_lock(&G.mu);
-    if (fifo_policy()) {
-        if (!G.holder && !G.qhead) {
-            became_holder(ts, t0);
-            pthread_mutex_unlock(&G.mu);
-            return;
-        }
-        if (front) {
-            q_push_front(ts);
-            __atomic_store_n(&G.drop_request, 1, __ATOMIC_RELAXED);
-            if (G.holder) set_breaker(G.holder);
-        } else {
-            q_push_back(ts);
+    if (fifo_policy() && G.holder != ts) {
+        /* under a schedule the thread may have been queued, even handed the GIL, already */
+        if (!ts->gil.in_queue) {
+            ts->gil.parked = 0;
+            if (!G.holder && !G.qhead) {
+                became_holder(ts, t0);
+                pthread_mutex_unlock(&G.mu);
+                return;
+            }
+            if (front) {
+                q_push_front(ts);
+                __atomic_store_n(&G.drop_request, 1, __ATOMIC_RELAXED);
+                if (G.holder) set_breaker(G.holder);
+            } else {
+                q_push_back(ts);
+            }
         }
         __atomic_add_fetch(&G.nwaiting, 1, __ATOMIC_RELAXED);
         if (G.holder) set_breaker(G.holder);
@@ -310,6 +407,8 @@ static void take_x(ThreadState *ts, bool front, bool spin) {
             }
         }
         __atomic_sub_fetch(&G.nwaiting, 1, __ATOMIC_RELAXED);
+    }
+    if (fifo_policy()) {
         /* the releaser made us holder; finish the bookkeeping */
         uint64_t now = gil_now_ns();
         uint64_t w = now - t0;
@@ -348,7 +447,7 @@ static inline void take(ThreadState *ts, bool front) { take_x(ts, front, false);
 
 /* Hands the GIL to the head of the ready queue (G.mu held, queue not empty). */
 static void hand_to_head(void) {
-    ThreadState *next = q_pop();
+    ThreadState *next = q_next();
     __atomic_store_n(&G.holder, next, __ATOMIC_RELEASE);
     if (G.qhead) pthread_cond_signal(&G.qhead->gil.cv);  /* the new head starts its interval timer */
     G.switch_number++;
@@ -356,17 +455,52 @@ static void hand_to_head(void) {
     pthread_cond_signal(&next->gil.cv);
 }
 
-/* Drops the GIL (G.mu not held); fifo policies hand it to the head of the queue. */
-static void drop(ThreadState *ts) {
+/* Drops the GIL (G.mu not held); fifo policies hand it to the head of the queue. park:
+ * the thread is about to park (a schedule puts it back in the queue when it is unparked). */
+static void drop_x(ThreadState *ts, bool park) {
     pthread_mutex_lock(&G.mu);
     ts->gil.stats.hold_ns += gil_now_ns() - ts->gil.hold_start_ns;
     __atomic_store_n(&G.drop_request, 0, __ATOMIC_RELAXED);
+    ts->gil.parked = park && G.schedule;
     if (fifo_policy() && G.qhead) {
         hand_to_head();
     } else {
         __atomic_store_n(&G.holder, NULL, __ATOMIC_RELEASE);
         if (G.nwaiting) pthread_cond_signal(&G.cv);
     }
+    pthread_mutex_unlock(&G.mu);
+}
+
+/* Drops the GIL (G.mu not held). */
+static inline void drop(ThreadState *ts) { drop_x(ts, false); }
+
+/* Schedules: hands the GIL to the next runnable thread, if there is one, and waits in the
+ * queue for its turn again; returns whether it switched (GIL held). */
+static bool sched_switch(ThreadState *ts) {
+    pthread_mutex_lock(&G.mu);
+    if (!G.qhead) {
+        pthread_mutex_unlock(&G.mu);
+        return false;
+    }
+    ts->gil.stats.hold_ns += gil_now_ns() - ts->gil.hold_start_ns;
+    hand_to_head();
+    q_push_back(ts);
+    pthread_mutex_unlock(&G.mu);
+    take(ts, false);
+    return true;
+}
+
+void gil_thread_starting(ThreadState *nts) {
+    if (!G.schedule) return;
+    pthread_mutex_lock(&G.mu);
+    q_push_back(nts);
+    pthread_mutex_unlock(&G.mu);
+}
+
+void gil_thread_start_failed(ThreadState *nts) {
+    if (!G.schedule) return;
+    pthread_mutex_lock(&G.mu);
+    q_remove(nts);
     pthread_mutex_unlock(&G.mu);
 }
 
@@ -387,6 +521,10 @@ void gil_drop(ThreadState *ts) {
 }
 
 void gil_yield(ThreadState *ts) {
+    if (G.schedule) {
+        if (sched_switch(ts)) ts->gil.stats.forced++;
+        return;
+    }
     if (__atomic_load_n(&G.nwaiting, __ATOMIC_RELAXED) == 0) {
         __atomic_store_n(&G.drop_request, 0, __ATOMIC_RELAXED);
         return;
@@ -436,6 +574,11 @@ void gil_tick(ThreadState *ts) {
 
 void gil_check_drop(ThreadState *ts) {
     if (!gil_engaged) return;
+    if (G.schedule) {
+        /* the breaker may have been set at any moment: a schedule keeps counting the slice */
+        slice_account(ts);
+        return;
+    }
     slice_reset(ts);
     if (__atomic_load_n(&G.drop_request, __ATOMIC_RELAXED)) {
         gil_yield(ts);
@@ -493,6 +636,30 @@ static Obj *deadlock_report(void) {
     return sb_finish(&b);
 }
 
+/* Schedules: a park with a zero timeout (sleep(0)) is a switch to the next runnable thread,
+ * so that it stays reproducible; returns as ts_park does. */
+static int sched_park_zero(ThreadState *ts, const char *what) {
+    ts->gil.blocked_on = what;
+    ts->gil.stats.voluntary++;
+    slice_reset(ts);
+    sched_switch(ts);
+    slice_reset(ts);
+    ts->gil.blocked_on = NULL;
+    pthread_mutex_lock(&ts->gil.mu);
+    int result = ts->gil.unparked ? 0 : 1;
+    ts->gil.unparked = 0;
+    pthread_mutex_unlock(&ts->gil.mu);
+    if (!IS_NULL(ts->pending_exc)) {
+        exc_set(ts, ts->pending_exc);
+        ts->pending_exc = V_NULL;
+        return -1;
+    }
+    if (ts == the_interp.main_ts && (the_interp.sigint_pending || the_interp.sig_any_pending) &&
+        vm_handle_breaker(ts) < 0)
+        return -1;
+    return result;
+}
+
 int ts_park(ThreadState *ts, double timeout, const char *what) {
     bool forever = timeout < 0;
     if (!IS_NULL(ts->pending_exc)) {
@@ -500,6 +667,7 @@ int ts_park(ThreadState *ts, double timeout, const char *what) {
         ts->pending_exc = V_NULL;
         return -1;
     }
+    if (G.schedule && timeout == 0) return sched_park_zero(ts, what);
     if (forever) {
         G.nparked_forever++;
         ts->gil.blocked_on = what;
@@ -535,7 +703,7 @@ int ts_park(ThreadState *ts, double timeout, const char *what) {
     }
     ts->gil.stats.voluntary++;
     slice_reset(ts);
-    drop(ts);
+    drop_x(ts, true);
     if (timeout != 0 && strcmp(what, "sleep") != 0 && sysconf_ncpu() > 1 &&
         !__atomic_exchange_n(&G.spinner, 1, __ATOMIC_ACQ_REL)) {
         /* spin briefly for the wake-up before sleeping */
@@ -590,6 +758,15 @@ void ts_unpark(ThreadState *target) {
         target->gil.blocked_forever = 0;
         G.nparked_forever--;
     }
+    if (G.schedule) {
+        /* runnable from this very instruction on: queued now, not when its pthread wakes */
+        pthread_mutex_lock(&G.mu);
+        if (target->gil.parked) {
+            target->gil.parked = 0;
+            q_push_back(target);
+        }
+        pthread_mutex_unlock(&G.mu);
+    }
     pthread_mutex_lock(&target->gil.mu);
     __atomic_store_n(&target->gil.unparked, 1, __ATOMIC_RELEASE);
     pthread_cond_signal(&target->gil.cv);
@@ -629,7 +806,9 @@ void gil_print_stats(FILE *out) {
     StatRow *rows;
     int n = stat_rows(&rows);
     uint64_t now = gil_now_ns();
-    fprintf(out, "\nGIL statistics (policy %s, interval ", gil_policy_name());
+    fprintf(out, "\nGIL statistics (%s %s, ", G.schedule ? "schedule" : "policy", gil_policy_name());
+    if (G.schedule == GIL_SCHED_RANDOM) fprintf(out, "seed %llu, ", (unsigned long long)G.seed);
+    fprintf(out, "interval ");
     if (G.interval_instr) fprintf(out, "%lld instructions)\n", (long long)G.interval_instr);
     else fprintf(out, "%.3g ms)\n", G.interval_ns / 1e6);
     fprintf(out, "%-24s %14s %9s %8s %9s %12s %12s %11s\n", "thread", "instructions", "acquired", "forced",
@@ -689,6 +868,7 @@ Value gil_stats_dict(ThreadState *ts) {
     Obj *pn = str_from_cstr(gil_policy_name());
     dict_set_cstr(r, "policy", V_OBJ(pn));
     o_decref(pn);
+    if (G.schedule == GIL_SCHED_RANDOM) dict_set_cstr(r, "seed", V_INT((int64_t)G.seed));
     if (G.interval_instr) dict_set_cstr(r, "interval_instructions", V_INT(G.interval_instr));
     else dict_set_cstr(r, "interval_s", V_FLOAT(G.interval_ns / 1e9));
     return V_OBJ(r);

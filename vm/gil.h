@@ -10,6 +10,9 @@
 /* Switching policies (--gil=NAME, TINY_GIL). */
 typedef enum { GIL_TICKS, GIL_TIMED, GIL_FIFO, GIL_IO_PRIORITY } GilPolicy;
 
+/* Reproducible schedules (--schedule=NAME, TINY_SCHEDULE); NONE leaves switching to the policy. */
+typedef enum { GIL_SCHED_NONE, GIL_SCHED_DETERMINISTIC, GIL_SCHED_RANDOM } GilSchedule;
+
 /* Per-thread GIL statistics (--gil-stats, sys.gilstats()). Times in nanoseconds. */
 typedef struct GilStats {
     uint64_t instructions;     /* bytecode instructions executed */
@@ -35,6 +38,7 @@ typedef struct GilThread {
     int blocked_forever;       /* blocked with no timeout on a tiny primitive (deadlock candidate) */
     int64_t ticks_base;        /* ticks_left at the start of the current slice */
     int slack_set;             /* the thread's timer slack was lowered */
+    int parked;                /* schedules: parked, and not yet put back in the ready queue */
 } GilThread;
 
 /* Sets the policy and interval; interval_ns > 0 is a time interval, else interval_instr
@@ -44,8 +48,18 @@ void gil_configure(GilPolicy policy, int64_t interval_instr, int64_t interval_ns
 int gil_policy_from_name(const char *name);
 /* Parses an interval: "100" (instructions), "5ms", "200us", "1s"; -1 on a bad value. */
 int gil_parse_interval(const char *text, int64_t *instr, int64_t *ns);
-/* The current policy's name. */
+/* The current policy's name (the schedule's under --schedule). */
 const char *gil_policy_name(void);
+/* Parses a schedule name ("deterministic", "random"); -1 if unknown. */
+int gil_schedule_from_name(const char *name);
+/* Chooses a schedule (before any thread starts, before gil_configure); seed feeds the random one. */
+void gil_set_schedule(GilSchedule sched, uint64_t seed);
+/* The schedule in force (GIL_SCHED_NONE: the policy decides). */
+GilSchedule gil_schedule(void);
+/* Schedules: the starting thread puts a new thread in the ready queue before creating it. */
+void gil_thread_starting(ThreadState *nts);
+/* Takes back gil_thread_starting when the thread could not be created. */
+void gil_thread_start_failed(ThreadState *nts);
 /* Initialises a thread's GIL state (ts_new calls it). */
 void gil_thread_init(ThreadState *ts);
 /* Frees a thread's GIL state. */

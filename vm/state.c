@@ -150,6 +150,7 @@ void interp_after_fork_child(ThreadState *ts) {
     in->gil.nparked_forever = 0;
     in->gil.nfinished = 0;
     ts->gil.in_queue = 0;
+    ts->gil.parked = 0;
     ts->gil.unparked = 0;
     gil_engaged = 0;
     ts->ticks_left = ts->gil.ticks_base = (int64_t)1 << 62;

@@ -39,6 +39,8 @@ typedef struct GilState {
     int spinner;                /* a thread is spinning for the GIL or a wake-up (at most one) */
     int ncpu;                   /* online CPUs (spinning only helps with more than one) */
     int spin_for_gil;           /* spin before sleeping on the GIL too (off: see gil.c) */
+    GilSchedule schedule;       /* --schedule: who runs next is decided by instruction counts only */
+    uint64_t seed, rng;         /* random schedule: the seed, and the generator's state */
     void *finished;             /* statistics of finished threads (gil.c) */
     int nfinished, capfinished;
 } GilState;
