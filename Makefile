@@ -46,7 +46,7 @@ TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
 TSAN_TESTS ?= thread/,threading/,queue/,gil/,schedule/
 PYTHON  ?= $(shell test -x /usr/bin/python3.11 && echo /usr/bin/python3.11 || command -v python3.11)
 
-.PHONY: all deps run test suite asan debug tsan bench clean unit-tests runner-selftest FORCE
+.PHONY: all deps sweep-deps run test suite asan debug tsan bench clean unit-tests runner-selftest FORCE
 all: $(TINY_BIN)
 
 # ---- dependencies: readline and cmocka headers (installed with apt-get when we can) ----
@@ -60,6 +60,19 @@ deps:
 	else \
 	    echo "make: readline/cmocka headers are missing. Install them with:" >&2; \
 	    echo "    sudo apt-get install -y libreadline-dev libcmocka-dev" >&2; \
+	    exit 1; \
+	fi
+
+# gnuplot draws the plots of scripts/gil-sweep, which the suite tests (installed with
+# apt-get when we can, like the headers above).
+sweep-deps:
+	@if command -v gnuplot >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "make: gnuplot missing (scripts/gil-sweep and its test); installing gnuplot-nox"; \
+	    (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y gnuplot-nox) >/dev/null || exit 1; \
+	else \
+	    echo "make: gnuplot is missing (scripts/gil-sweep and its test need it). Install it with:" >&2; \
+	    echo "    sudo apt-get install -y gnuplot-nox" >&2; \
 	    exit 1; \
 	fi
 
@@ -103,7 +116,7 @@ $(PTY_TEST): $(BUILD)/tests/repl_pty.o
 unit-tests: $(UNIT_BINS)
 
 # The whole suite against $(TINY_BIN), summed up in one cmocka-style summary.
-suite: $(TINY_BIN) $(UNIT_BINS) $(RUNNER) $(PTY_TEST)
+suite: $(TINY_BIN) $(UNIT_BINS) $(RUNNER) $(PTY_TEST) | sweep-deps
 	@TINY_FILTER="$(TESTS)" bash tests/run_suite.sh ./$(TINY_BIN) $(BUILD) $(UNIT_BINS)
 
 test: suite
