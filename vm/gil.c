@@ -283,6 +283,9 @@ void gil_engage(ThreadState *ts) {
 void gil_thread_fini(ThreadState *ts) {
     slice_reset(ts);
     ts->gil.stats.end_ns = gil_now_ns();
+    /* it still holds the GIL: its last hold counts too (the drop after this is not recorded) */
+    ts->gil.stats.hold_ns += ts->gil.stats.end_ns - ts->gil.hold_start_ns;
+    ts->gil.hold_start_ns = ts->gil.stats.end_ns;
     pthread_mutex_lock(&G.mu);
     FinishedThread **arr = (FinishedThread **)&G.finished;
     if (G.nfinished == G.capfinished) {
