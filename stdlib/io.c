@@ -130,16 +130,19 @@ static bool write_hits_kernel(FILE *fp, const char *data, size_t len) {
     return __flbf(fp) && memchr(data, '\n', len) != NULL;
 }
 
-/* Under a schedule (--schedule), whether `total` bytes can go to fp's descriptor with the
- * GIL kept because nothing of ours can make the write wait: a regular file or a character
- * device (a terminal, /dev/null), or a pipe with room for all of it. Letting the GIL go
- * around such a write would let real time decide where the thread re-enters the rotation. */
+/* Under a schedule (--schedule), whether `total` bytes go to fp's descriptor with the GIL
+ * kept, because no thread of ours is needed for the write to end: a regular file or a
+ * character device (a terminal, /dev/null); the standard output and error whatever they
+ * are (a pipe there is read by another process: a full one holds everyone up until that
+ * process reads); another pipe when it surely has room for all of it. Letting the GIL go
+ * around the write would let the kernel's timing decide where the thread re-enters the
+ * rotation (vm/gil.c, REPRODUCIBLE SCHEDULES). */
 static bool sched_keeps_gil(FILE *fp, size_t total) {
     if (!gil_schedule()) return false;
     int fd = fileno(fp), used = 0;
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) return false;
-    if (S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)) return true;
+    if (S_ISREG(st.st_mode) || S_ISCHR(st.st_mode) || fd == STDOUT_FILENO || fd == STDERR_FILENO) return true;
     int cap = S_ISFIFO(st.st_mode) ? fcntl(fd, F_GETPIPE_SZ) : -1;
     if (cap <= 0 || ioctl(fd, FIONREAD, &used) != 0) return false;
     /* a pipe holds cap/4096 pages, and each unread byte may sit on a page of its own */

@@ -91,9 +91,9 @@
  *    one that is parked and not queued yet). Its pthread then finds itself queued, or
  *    already the holder, and just waits for its turn;
  *  - no drop requests, no io-priority front of the queue; sleep(0) is a plain switch to
- *    the next thread; and under a schedule writes to files, terminals and pipes with room
- *    keep the GIL (stdlib/io.c), since letting go would let the kernel's timing decide
- *    where the writer re-enters the queue.
+ *    the next thread; and under a schedule writes to files, terminals, the standard
+ *    output and error, and other pipes with room keep the GIL (stdlib/io.c), since letting
+ *    go would let the kernel's timing decide where the writer re-enters the queue.
  * deterministic is round robin in the order threads became runnable. random draws each
  * slice uniformly from 1..2N instructions and the next thread uniformly from the queue,
  * from a splitmix64 generator seeded by --seed; only the holder draws, so the draws come
