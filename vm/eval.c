@@ -478,7 +478,9 @@ static Value eval_counting(ThreadState *ts, Frame *f, bool resume);
 #undef EVAL_COUNTING
 #undef EVAL_FN
 
-/* Runs a frame: counting instructions once a second thread exists or statistics are on. */
+/* Runs a frame: counting instructions once a second thread exists, or statistics are on, or
+ * a schedule is (an eval_fast frame above a C call would run uncounted until some breaker). */
 static Value eval(ThreadState *ts, Frame *f) {
-    return gil_engaged || the_interp.gil_stats ? eval_counting(ts, f, false) : eval_fast(ts, f, false);
+    return gil_engaged || the_interp.gil_stats || the_interp.gil.schedule ? eval_counting(ts, f, false)
+                                                                          : eval_fast(ts, f, false);
 }

@@ -79,8 +79,10 @@
  * I/O asks for the GIL. A schedule takes real time out of every switch between threads
  * that only compute, so a run can be replayed exactly:
  *  - switches happen by instruction count only: the interval is N instructions (default
- *    100; a time given is converted at SCHED_NS_PER_INSTR), never a timer, and the eval
- *    breaker (which other threads set at any moment) does not restart the slice;
+ *    100; a time given is converted at SCHED_NS_PER_INSTR), never a timer; the eval
+ *    breaker (which other threads set at any moment) does not restart the slice, and the
+ *    eval loop counts from the start (eval_fast would leave a frame above a C call
+ *    uncounted until the next breaker, whenever that comes);
  *  - the GIL moves only by explicit hand-off through the fifo ready queue, which only the
  *    holder changes, at points fixed by the program: a thread whose slice ends queues at
  *    the back and hands the GIL to the head; the holder never continues before the chosen
