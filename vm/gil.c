@@ -79,10 +79,13 @@
  * I/O asks for the GIL. A schedule takes real time out of every switch between threads
  * that only compute, so a run can be replayed exactly:
  *  - switches happen by instruction count only: the interval is N instructions (default
- *    100; a time given is converted at SCHED_NS_PER_INSTR), never a timer; the eval
- *    breaker (which other threads set at any moment) does not restart the slice, and the
- *    eval loop counts from the start (eval_fast would leave a frame above a C call
- *    uncounted until the next breaker, whenever that comes);
+ *    100; a time given is converted at SCHED_NS_PER_INSTR), never a timer. A thread
+ *    waiting for the GIL does not set the holder's eval breaker: at a breaker the eval
+ *    loop brings its instruction counter up to date, and a counter left behind by a C
+ *    call (a park, a nested eval) would then catch up at a moment that depends on when
+ *    the waiter's pthread ran. For the same reason a breaker (a signal) does not restart
+ *    the slice, and the eval loop counts from the start (eval_fast would leave a frame
+ *    above a C call uncounted until the next breaker, whenever that comes);
  *  - the GIL moves only by explicit hand-off through the fifo ready queue, which only the
  *    holder changes, at points fixed by the program: a thread whose slice ends queues at
  *    the back and hands the GIL to the head; the holder never continues before the chosen
@@ -387,7 +390,7 @@ static void take_x(ThreadState *ts, bool front, bool spin) {
             }
         }
         __atomic_add_fetch(&G.nwaiting, 1, __ATOMIC_RELAXED);
-        if (G.holder) set_breaker(G.holder);
+        if (G.holder && !G.schedule) set_breaker(G.holder);
         if (spin && sysconf_ncpu() > 1 && !__atomic_exchange_n(&G.spinner, 1, __ATOMIC_ACQ_REL)) {
             /* spin briefly for the hand-off before sleeping */
             pthread_mutex_unlock(&G.mu);
@@ -642,7 +645,7 @@ static Obj *deadlock_report(void) {
 }
 
 /* Schedules: a park with a zero timeout (sleep(0)) is a switch to the next runnable thread,
- * so that it stays reproducible; returns as ts_park does. */
+ * so that it stays reproducible; returns as ts_park does (1: timed out). */
 static int sched_park_zero(ThreadState *ts, const char *what) {
     ts->gil.blocked_on = what;
     ts->gil.stats.voluntary++;
@@ -650,10 +653,6 @@ static int sched_park_zero(ThreadState *ts, const char *what) {
     sched_switch(ts);
     slice_reset(ts);
     ts->gil.blocked_on = NULL;
-    pthread_mutex_lock(&ts->gil.mu);
-    int result = ts->gil.unparked ? 0 : 1;
-    ts->gil.unparked = 0;
-    pthread_mutex_unlock(&ts->gil.mu);
     if (!IS_NULL(ts->pending_exc)) {
         exc_set(ts, ts->pending_exc);
         ts->pending_exc = V_NULL;
@@ -662,7 +661,7 @@ static int sched_park_zero(ThreadState *ts, const char *what) {
     if (ts == the_interp.main_ts && (the_interp.sigint_pending || the_interp.sig_any_pending) &&
         vm_handle_breaker(ts) < 0)
         return -1;
-    return result;
+    return 1;
 }
 
 int ts_park(ThreadState *ts, double timeout, const char *what) {
@@ -672,7 +671,14 @@ int ts_park(ThreadState *ts, double timeout, const char *what) {
         ts->pending_exc = V_NULL;
         return -1;
     }
-    if (G.schedule && timeout == 0) return sched_park_zero(ts, what);
+    if (G.schedule) {
+        /* a wake-up left over from when the thread was queued already must not end this
+         * park: whether it came before its pthread looked is a matter of timing */
+        pthread_mutex_lock(&ts->gil.mu);
+        ts->gil.unparked = 0;
+        pthread_mutex_unlock(&ts->gil.mu);
+        if (timeout == 0) return sched_park_zero(ts, what);
+    }
     if (forever) {
         G.nparked_forever++;
         ts->gil.blocked_on = what;
