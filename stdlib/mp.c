@@ -430,7 +430,9 @@ static Type *static_base(Type *t) {
 }
 
 /* The instance dict of an object of a TF_HAS_DICT type (may be NULL). */
-static inline Obj *inst_dict(Obj *o) { return ((Instance *)o)->dict; }
+static inline Obj *inst_dict(Obj *o) {
+    return (o->type->flags & TF_HAS_DICT) ? instance_dict(o, false) : ((Instance *)o)->dict;
+}
 
 /* Writes a value that may hold references to user objects: keeps it alive meanwhile. */
 static inline int dump_held(Enc *e, Value v) {
@@ -842,14 +844,14 @@ static int apply_state(Dec *d, Value obj, Value state) {
     }
     if (IS_OBJ(obj) && (t->flags & TF_HAS_DICT)) {
         Instance *in = (Instance *)AS_OBJ(obj);
-        if (!in->dict && AS_OBJ(state)->refcnt == 1) {
+        Obj *cur = instance_dict(&in->hdr, false);
+        if (!cur && AS_OBJ(state)->refcnt == 1) {
             /* ours alone: it becomes the __dict__ as it is */
             in->dict = AS_OBJ(state);
             o_incref(in->dict);
             return 0;
         }
-        if (!in->dict) in->dict = dict_new();
-        return dict_update(ts, in->dict, state);
+        return dict_update(ts, instance_dict(&in->hdr, true), state);
     }
     int64_t pos = 0;
     Value k, v;

@@ -384,11 +384,20 @@ static Value attr_error(ThreadState *ts, Value v, Obj *name) {
 }
 
 /* The instance dict of v, or NULL; create makes it on demand. */
-static Obj *instance_dict(Value v, bool create) {
+static Obj *value_dict(Value v, bool create) {
     if (v.tag != VT_OBJ || !(v.as.o->type->flags & TF_HAS_DICT)) return NULL;
-    Instance *in = (Instance *)v.as.o;
-    if (!in->dict && create) in->dict = dict_new();
-    return in->dict;
+    return instance_dict(v.as.o, create);
+}
+
+/* v's own attribute name (its slots or its __dict__), borrowed, or V_NULL. */
+static Value own_attr(Value v, Type *t, Obj *name) {
+    if ((t->flags & TF_INLINE) && !((Instance *)v.as.o)->dict) {
+        InlineInstance *ii = (InlineInstance *)v.as.o;
+        int32_t i = instance_key_index(t, name);
+        return i >= 0 && (uint32_t)i < ii->nset ? ii->vals[i] : V_NULL;
+    }
+    Obj *d = value_dict(v, false);
+    return d ? dict_get_str(d, name) : V_NULL;
 }
 
 /* Binds an attribute found on a type to an instance (descriptors). */
@@ -413,15 +422,12 @@ Value obj_generic_getattr(ThreadState *ts, Value v, Obj *name) {
     Type *t = obj_type(v);
     Value attr = type_lookup(t, name);
     if (!IS_NULL(attr) && OBJ_IS(attr, T_property)) return bind_attr(ts, attr, v, t);
-    Obj *d = instance_dict(v, false);
-    if (d) {
-        Value r = dict_get_str(d, name);
-        if (!IS_NULL(r)) return v_new(r);
-    }
+    Value own = own_attr(v, t, name);
+    if (!IS_NULL(own)) return v_new(own);
     if (!IS_NULL(attr)) return bind_attr(ts, attr, v, t);
     if (name == NAME(__class__)) return v_new(V_OBJ(t));
     if (name == NAME(__dict__) && v.tag == VT_OBJ && (t->flags & TF_HAS_DICT))
-        return v_new(V_OBJ(instance_dict(v, true)));
+        return v_new(V_OBJ(value_dict(v, true)));
     return attr_error(ts, v, name);
 }
 
@@ -441,7 +447,8 @@ int obj_generic_setattr(ThreadState *ts, Value v, Obj *name, Value val) {
         v_decref(r);
         return 0;
     }
-    Obj *d = instance_dict(v, true);
+    if (!IS_NULL(val) && (t->flags & TF_INLINE) && instance_store_inline(v.as.o, name, val)) return 0;
+    Obj *d = value_dict(v, true);
     if (!d) {
         if (IS_NULL(attr))
             exc_raise(ts, &T_AttributeError, "'%s' object has no attribute '%s'", t->name, STR_DATA(name));
@@ -482,8 +489,7 @@ int obj_get_method(ThreadState *ts, Value v, Obj *name, Value *meth) {
         Value attr = type_lookup(t, name);
         if (attr.tag == VT_OBJ && (attr.as.o->type == &T_function ||
             (attr.as.o->type == &T_builtin && IS_NULL(((CFunc *)attr.as.o)->self)))) {
-            Obj *d = instance_dict(v, false);
-            if (!d || IS_NULL(dict_get_str(d, name))) {
+            if (IS_NULL(own_attr(v, t, name))) {
                 *meth = v_new(attr);
                 return 1;
             }
