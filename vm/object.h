@@ -19,8 +19,8 @@ typedef struct Type Type;
 #define IMMORTAL_REFCNT ((int64_t)1 << 60)
 
 /* The header of every heap object: 24 bytes. gc_refs is scratch for the cycle collector;
- * alloc_class is the free-list size class the memory came from plus one (0: plain
- * malloc), with OBJ_GC_PREFIX set when a GCLink precedes the object: container objects
+ * alloc_class is the small-object size class of its memory plus one (0: calloc'ed,
+ * see obj_alloc), with OBJ_GC_PREFIX set when a GCLink precedes the object: container objects
  * (type flag TF_GC) are allocated with those links, which chain them into the
  * interpreter's GC list; other objects (str, bytes, ...) carry none. */
 typedef struct Obj {

@@ -70,11 +70,11 @@ typedef struct Interp {
     int finalizing;         /* the main program has ended: waiting for threads, exiting */
     uint64_t type_epoch;    /* bumped when any class namespace changes: invalidates type_cache */
     uint64_t dict_version;  /* source of dict versions: unique across all dicts */
-    void *freelist[16];     /* freed objects by 16-byte size class (obj_alloc/obj_free) */
+    void *freelist[32];     /* freed small objects by 16-byte size class (obj_alloc/obj_free) */
+    char *pool_next, *pool_end; /* the unused rest of the newest small-object chunk */
     int free_depth;         /* nesting of obj_free (deallocations freeing their contents) */
     Obj **free_pending;     /* objects whose deallocation was deferred (the "trashcan") */
     int64_t nfree_pending, capfree_pending;
-    int nfree[16];
     TypeCacheEntry type_cache[TYPE_CACHE_SIZE];
     int debug_leaks;        /* report leaks at exit */
     void *dict_small_tables; /* freed smallest dict tables kept for reuse (vm/dict.c) */
