@@ -622,6 +622,11 @@ static int dump_heap_object(Enc *e, Obj *o, bool memo) {
     Type *b = static_base(t);
     if (b == &T_object) return dump_inst(e, o, memo);
     if (t->flags & TF_EXCEPTION) return dump_exc(e, o, memo);
+    if (b && b->module && str_eq_cstr(b->module, "_thread") && strcmp(b->name, "_Event") == 0) {
+        /* CPython's Event keeps a Condition over a lock, and its pickle names the lock */
+        exc_raise(e->ts, &T_TypeError, "cannot pickle '_thread.lock' object");
+        return -1;
+    }
     return cannot_pickle(e, t);
 }
 

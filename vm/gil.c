@@ -68,10 +68,15 @@
  *
  * SPINNING
  * Waking a sleeping thread costs the scheduler several microseconds. So a thread about
- * to park on a lock (not a sleep) first spins for a short while (SPIN_NS) watching for
- * the wake-up, and only then sleeps. At most one thread spins at a time. Threads do not
- * spin for the GIL itself: with two cores, a spinner would take the core that a thread
- * just woken from I/O needs.
+ * to park on a lock or an event (not a sleep) first spins for a short while (SPIN_NS)
+ * watching for the wake-up, and only then sleeps. A thread woken that way by another
+ * thread (which is about to block or let go) spins for the GIL too, and under
+ * io-priority asks the holder to drop only if no hand-off came during the spin: two
+ * threads passing a token back and forth then switch with no sleep and no forced switch
+ * (an Event ping-pong round trip costs a few microseconds). At most one thread spins
+ * at a time (a spinner that has just been handed the GIL counts as done), so with two
+ * cores a spinner never takes the core that a thread back from I/O needs. Threads back
+ * from sleep or I/O never spin.
  *
  * STATISTICS
  * Every thread counts instructions, acquisitions, forced switches, voluntary releases,
@@ -267,7 +272,31 @@ static void became_holder(ThreadState *ts, uint64_t waited_from) {
     ts->gil.hold_start_ns = now;
 }
 
-/* Takes the GIL; front puts a fifo waiter at the head of the queue and asks the holder to drop. */
+/* Claims the one spinning slot: free, or still held by the thread that now holds the GIL
+ * (it got the GIL it spun for and has stopped spinning; it just has not said so yet). */
+static bool spin_claim(ThreadState *ts) {
+    if (sysconf_ncpu() < 2) return false;
+    ThreadState *s = __atomic_load_n(&G.spinner, __ATOMIC_ACQUIRE);
+    if (s && s != __atomic_load_n(&G.holder, __ATOMIC_ACQUIRE)) return false;
+    return __atomic_compare_exchange_n(&G.spinner, &s, ts, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+/* Gives the spinning slot back, unless another thread has claimed it meanwhile. */
+static void spin_release(ThreadState *ts) {
+    ThreadState *s = ts;
+    __atomic_compare_exchange_n(&G.spinner, &s, NULL, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
+/* Asks the holder to drop the GIL at its next check (G.mu held). */
+static void request_drop(void) {
+    __atomic_store_n(&G.drop_request, 1, __ATOMIC_RELAXED);
+    if (G.holder) set_breaker(G.holder);
+}
+
+/* Takes the GIL; front puts a fifo waiter at the head of the queue and asks the holder to
+ * drop. With spin (a thread woken by another one, which is about to block or let go) it
+ * first spins for a hand-off, and asks for the drop only if none came meanwhile: so a
+ * ping-pong between two threads runs without forced switches or sleeps. */
 static void take_x(ThreadState *ts, bool front, bool spin) {
     uint64_t t0 = gil_now_ns();
     pthread_mutex_lock(&G.mu);
@@ -277,23 +306,24 @@ static void take_x(ThreadState *ts, bool front, bool spin) {
             pthread_mutex_unlock(&G.mu);
             return;
         }
+        spin = spin && spin_claim(ts);
         if (front) {
             q_push_front(ts);
-            __atomic_store_n(&G.drop_request, 1, __ATOMIC_RELAXED);
-            if (G.holder) set_breaker(G.holder);
+            if (!spin) request_drop();
         } else {
             q_push_back(ts);
         }
         __atomic_add_fetch(&G.nwaiting, 1, __ATOMIC_RELAXED);
         if (G.holder) set_breaker(G.holder);
-        if (spin && sysconf_ncpu() > 1 && !__atomic_exchange_n(&G.spinner, 1, __ATOMIC_ACQ_REL)) {
+        if (spin) {
             /* spin briefly for the hand-off before sleeping */
             pthread_mutex_unlock(&G.mu);
             uint64_t until = gil_now_ns() + SPIN_NS;
             while (__atomic_load_n(&G.holder, __ATOMIC_ACQUIRE) != ts && gil_now_ns() < until)
                 __builtin_ia32_pause_compat();
+            spin_release(ts);
             pthread_mutex_lock(&G.mu);
-            __atomic_store_n(&G.spinner, 0, __ATOMIC_RELEASE);
+            if (front && G.holder != ts) request_drop();
         }
         while (G.holder != ts) {
             if (G.interval_ns && G.qhead == ts && G.holder) {
@@ -536,14 +566,13 @@ int ts_park(ThreadState *ts, double timeout, const char *what) {
     ts->gil.stats.voluntary++;
     slice_reset(ts);
     drop(ts);
-    if (timeout != 0 && strcmp(what, "sleep") != 0 && sysconf_ncpu() > 1 &&
-        !__atomic_exchange_n(&G.spinner, 1, __ATOMIC_ACQ_REL)) {
+    if (timeout != 0 && strcmp(what, "sleep") != 0 && spin_claim(ts)) {
         /* spin briefly for the wake-up before sleeping */
         uint64_t until = gil_now_ns() + SPIN_NS;
         if (!forever && timeout * 1e9 < SPIN_NS) until = gil_now_ns() + (uint64_t)(timeout * 1e9);
         while (!__atomic_load_n(&ts->gil.unparked, __ATOMIC_ACQUIRE) && gil_now_ns() < until)
             __builtin_ia32_pause_compat();
-        __atomic_store_n(&G.spinner, 0, __ATOMIC_RELEASE);
+        spin_release(ts);
     }
     pthread_mutex_lock(&ts->gil.mu);
     uint64_t start = gil_now_ns();

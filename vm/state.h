@@ -36,7 +36,7 @@ typedef struct GilState {
     uint64_t start_ns;
     int nthreads;               /* live tiny threads (main included) */
     int nparked_forever;        /* threads parked without timeout on tiny primitives */
-    int spinner;                /* a thread is spinning for the GIL or a wake-up (at most one) */
+    struct ThreadState *spinner; /* the thread spinning for the GIL or a wake-up (at most one) */
     int ncpu;                   /* online CPUs (spinning only helps with more than one) */
     int spin_for_gil;           /* spin before sleeping on the GIL too (off: see gil.c) */
     void *finished;             /* statistics of finished threads (gil.c) */
