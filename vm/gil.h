@@ -35,6 +35,7 @@ typedef struct GilThread {
     int blocked_forever;       /* blocked with no timeout on a tiny primitive (deadlock candidate) */
     int64_t ticks_base;        /* ticks_left at the start of the current slice */
     int slack_set;             /* the thread's timer slack was lowered */
+    int short_slice;           /* 1: the thread asked the kernel for short time slices; -1: cannot */
 } GilThread;
 
 /* Sets the policy and interval; interval_ns > 0 is a time interval, else interval_instr
