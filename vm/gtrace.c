@@ -6,7 +6,7 @@
  * `running` when it takes the GIL, `waiting` when it starts waiting for it (or is forced
  * to hand it over), `blocked` when it drops it around a blocking call or parks (the label
  * names the call, "sleep", "Lock.acquire", "read", and the library function it serves,
- * "Queue.get", "Thread.join": the outermost frame of the embedded library, as deadlock
+ * "Queue.get", "Thread.join": the library function the program called, as deadlock
  * reports say). Instants mark forced switches and drop requests. Nothing is recorded per
  * instruction, only at these changes, which all cost a system call or a clock read anyway.
  *
@@ -32,8 +32,9 @@
  *   switches and drop requests. Times are microseconds from interpreter start, exact to
  *   the nanosecond. Each thread's spans tile its life.
  * - SVG: one row per thread on a time axis, a legend and a summary. Spans narrower than
- *   a pixel are merged into groups drawn faded in the colour of the state that dominates
- *   them, so a drawing of millions of switches keeps a few thousand rectangles.
+ *   a pixel are merged into groups two pixels wide, drawn as faded stacks whose heights
+ *   are the shares of time in each state, so a drawing of millions of switches keeps
+ *   about one rectangle per pixel of each row at most.
  * A forked child (multiprocessing) stops tracing and never writes the parent's files.
  */
 #include "gtrace.h"
@@ -305,7 +306,7 @@ static void build_track(Trace *tr, Track *k) {
 }
 
 /* Collects every thread's track (GIL held by the caller, which is running). */
-static void collect(Trace *tr, ThreadState *self) {
+static void collect(Trace *tr) {
     memset(tr, 0, sizeof *tr);
     tr->base = the_interp.gil.start_ns;
     tr->end = gil_now_ns();
@@ -323,7 +324,7 @@ static void collect(Trace *tr, ThreadState *self) {
         Track *k = &tr->t[--i];   /* the list is newest first: tracks go in start order */
         k->b = b;
         k->alive = b->ts != NULL;
-        k->name = k->alive ? ts_name(b->ts) : b->name;
+        k->name = k->alive ? ts_name(b->ts) : b->name ? b->name : "Thread";
         k->start = b->start_ns;
         k->end = k->alive ? tr->end : b->end_ns;
         for (int s = 0; s < GT_NSTATES; s++) k->acc[s] = LD(b->acc[s]);
@@ -339,7 +340,6 @@ static void collect(Trace *tr, ThreadState *self) {
         tr->dropped += LD(b->dropped);
     }
     tr->n = n;
-    (void)self;
     for (i = 0; i < n; i++) build_track(tr, &tr->t[i]);
 }
 
@@ -457,6 +457,34 @@ static void json_head(FILE *f, const Trace *tr, uint32_t tid, const char *ph) {
     fprintf(f, ",\n{\"ph\":\"%s\",\"pid\":%d,\"tid\":%u", ph, tr->pid, tid);
 }
 
+/* Appends the decimal digits of v at p; returns the end (spans are written without
+ * printf: a trace has up to millions of them). */
+static char *put_u64(char *p, uint64_t v) {
+    char tmp[24];
+    int n = 0;
+    do { tmp[n++] = (char)('0' + v % 10); v /= 10; } while (v);
+    while (n) *p++ = tmp[--n];
+    return p;
+}
+
+/* Appends nanoseconds as microseconds with three decimals. */
+static char *put_us_at(char *p, uint64_t ns) {
+    p = put_u64(p, ns / 1000);
+    unsigned r = (unsigned)(ns % 1000);
+    *p++ = '.';
+    *p++ = (char)('0' + r / 100);
+    *p++ = (char)('0' + r / 10 % 10);
+    *p++ = (char)('0' + r % 10);
+    return p;
+}
+
+/* Appends a C string. */
+static char *put_str(char *p, const char *s) {
+    size_t n = strlen(s);
+    memcpy(p, s, n);
+    return p + n;
+}
+
 static void write_json(FILE *f, const Trace *tr) {
     char iv[64];
     fmt_interval(iv, sizeof iv);
@@ -483,28 +511,29 @@ static void write_json(FILE *f, const Trace *tr) {
         fputs(",\"s\":\"t\",\"ts\":", f);
         put_us(f, k->start - tr->base);
         fputs(",\"name\":\"thread start\"}", f);
+        char head[96], line[192];
+        snprintf(head, sizeof head, ",\n{\"ph\":\"X\",\"pid\":%d,\"tid\":%u,\"ts\":", tr->pid, tid);
         for (size_t j = 0; j < k->nspans; j++) {
             const Span *s = &k->spans[j];
-            json_head(f, tr, tid, "X");
-            fputs(",\"ts\":", f);
-            put_us(f, s->t0 - tr->base);
-            fputs(",\"dur\":", f);
-            put_us(f, s->t1 - s->t0);
+            char *p = put_us_at(put_str(line, head), s->t0 - tr->base);
+            p = put_us_at(put_str(p, ",\"dur\":"), s->t1 - s->t0);
             if (s->state == GT_BLOCKED) {
+                fwrite(line, 1, (size_t)(p - line), f);
                 fputs(",\"name\":\"blocked: ", f);
                 json_chars(f, label_text(k, s->label));
                 fputs("\",\"args\":{\"call\":", f);
                 json_str(f, s->label < k->b->nlabels ? k->b->labels[s->label].what : "?");
                 fputs("}}", f);
             } else {
-                fprintf(f, ",\"name\":\"%s\"}", state_names[s->state]);
+                p = put_str(put_str(put_str(p, ",\"name\":\""), state_names[s->state]), "\"}");
+                fwrite(line, 1, (size_t)(p - line), f);
             }
         }
+        snprintf(head, sizeof head, ",\n{\"ph\":\"i\",\"pid\":%d,\"tid\":%u,\"s\":\"t\",\"ts\":", tr->pid, tid);
         for (size_t j = 0; j < k->ninst; j++) {
             const GtEvent *e = &k->inst[j];
-            json_head(f, tr, tid, "i");
-            fputs(",\"s\":\"t\",\"ts\":", f);
-            put_us(f, e->t - tr->base);
+            char *p = put_us_at(put_str(line, head), e->t - tr->base);
+            fwrite(line, 1, (size_t)(p - line), f);
             if (e->kind == GT_FORCED) {
                 fputs(",\"name\":\"forced switch\"}", f);
             } else {
@@ -535,20 +564,25 @@ static void write_json(FILE *f, const Trace *tr) {
 #define ROW_H 24          /* height of a thread's row */
 #define BAR_H 16          /* height of its bar */
 #define MIN_PX 1.0        /* spans narrower than this are merged */
+#define GROUP_PX 2.0      /* merged spans are drawn in groups this wide */
 #define TOP 96            /* y of the first row */
 
 /* Colours of the states (presentation attributes, not CSS: every renderer knows them). */
 static const char *const state_fill[GT_NSTATES] = { "#e8553e", "#2e9e44", "#8fb8de", "#c8c8c8" };
+/* The order of the states in a merged group's stack, top down. */
+static const int stack_order[GT_NSTATES] = { GT_RUNNING, GT_WAITING, GT_BLOCKED, GT_UNTRACED };
 
-/* A segment to draw: one span, or short spans merged (drawn faded, in the colour of the
- * state they spent most time in). Adjacent segments alike become one rectangle. */
+/* A segment to draw: one span, or a group of short spans merged, drawn faded as a stack
+ * whose heights are the shares of time in each state. Adjacent segments that look the
+ * same become one. */
 typedef struct Seg {
     double x0, x1;
     uint64_t t0, t1;
     int state, merged;
     uint64_t nspans;
     uint64_t tin[GT_NSTATES];   /* time in each state */
-    uint32_t label;             /* a single blocked span's label */
+    uint32_t label;             /* a single blocked span's label (UINT32_MAX: several) */
+    int h[GT_NSTATES];          /* a merged group: pixels of the bar per state */
 } Seg;
 
 /* What drawing one row needs. */
@@ -560,7 +594,6 @@ typedef struct Row {
     Seg g, c;                   /* the group being merged; the segment being drawn */
     int have_g, have_c;
     uint64_t merged;            /* spans merged so far (all rows) */
-    uint64_t rects;
 } Row;
 
 static double xt(const Row *r, uint64_t t) { return r->px0 + (double)(t - r->tr->base) * r->scale; }
@@ -572,37 +605,52 @@ static void draw_cur(Row *r) {
     char d[32], at[32];
     fmt_dur(d, sizeof d, s->t1 - s->t0);
     fmt_dur(at, sizeof at, s->t0 - r->tr->base);
-    double w = s->x1 - s->x0;
-    fprintf(r->f, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" fill=\"%s\"%s><title>", s->x0,
-            r->y + (ROW_H - BAR_H) / 2.0, w < 0.05 ? 0.05 : w, BAR_H, state_fill[s->state],
-            s->merged ? " fill-opacity=\"0.5\"" : "");
+    double w = s->x1 - s->x0, y = r->y + (ROW_H - BAR_H) / 2.0;
+    if (w < 0.05) w = 0.05;
+    r->have_c = 0;
     if (!s->merged) {
+        fprintf(r->f, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" fill=\"%s\"><title>", s->x0, y, w,
+                BAR_H, state_fill[s->state]);
         if (s->state == GT_BLOCKED && s->label != UINT32_MAX) {
             fputs("blocked: ", r->f);
             xml_str(r->f, label_text(r->k, s->label), 80);
         } else {
             fputs(state_names[s->state], r->f);
         }
-        fprintf(r->f, ", %s at %s", d, at);
-    } else {
-        fprintf(r->f, "%llu short spans merged, %s at %s:", (unsigned long long)s->nspans, d, at);
-        uint64_t tot = s->t1 - s->t0 ? s->t1 - s->t0 : 1;
-        const char *sep = " ";
-        for (int i = 0; i < GT_NSTATES; i++) {
-            if (!s->tin[i]) continue;
-            fprintf(r->f, "%s%s %.0f%%", sep, state_names[i], 100.0 * (double)s->tin[i] / (double)tot);
-            sep = ", ";
-        }
+        fprintf(r->f, ", %s at %s</title></rect>\n", d, at);
+        return;
     }
-    fputs("</title></rect>\n", r->f);
-    r->have_c = 0;
-    r->rects++;
+    fprintf(r->f, "<g fill-opacity=\"0.6\"><title>%llu short spans, %s at %s:", (unsigned long long)s->nspans, d, at);
+    uint64_t tot = s->t1 - s->t0 ? s->t1 - s->t0 : 1;
+    const char *sep = " ";
+    for (int j = 0; j < GT_NSTATES; j++) {
+        int st = stack_order[j];
+        if (!s->tin[st]) continue;
+        fprintf(r->f, "%s%s %.0f%%", sep, state_names[st], 100.0 * (double)s->tin[st] / (double)tot);
+        sep = ", ";
+    }
+    fputs("</title>", r->f);
+    for (int j = 0; j < GT_NSTATES; j++) {
+        int st = stack_order[j];
+        if (!s->h[st]) continue;
+        fprintf(r->f, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" fill=\"%s\"/>", s->x0, y, w, s->h[st],
+                state_fill[st]);
+        y += s->h[st];
+    }
+    fputs("</g>\n", r->f);
+}
+
+/* Whether two segments look the same (one state, or the same stack). */
+static bool same_look(const Seg *a, const Seg *b) {
+    if (a->merged != b->merged) return false;
+    if (!a->merged) return a->state == b->state;
+    return memcmp(a->h, b->h, sizeof a->h) == 0;
 }
 
 /* Adds a segment, joining it to the current one when they look the same. */
 static void put_seg(Row *r, const Seg *s) {
     Seg *c = &r->c;
-    if (r->have_c && c->state == s->state && c->merged == s->merged && s->x0 - c->x1 < 0.01) {
+    if (r->have_c && same_look(c, s) && s->x0 - c->x1 < 0.01) {
         c->x1 = s->x1;
         c->t1 = s->t1;
         c->nspans += s->nspans;
@@ -615,15 +663,34 @@ static void put_seg(Row *r, const Seg *s) {
     r->have_c = 1;
 }
 
+/* Shares the bar's height among the states by their time (largest remainders). */
+static void stack_heights(Seg *g) {
+    uint64_t tot = 0;
+    for (int i = 0; i < GT_NSTATES; i++) tot += g->tin[i];
+    if (!tot) tot = 1;
+    double rem[GT_NSTATES];
+    int left = BAR_H;
+    for (int i = 0; i < GT_NSTATES; i++) {
+        double exact = (double)g->tin[i] * BAR_H / (double)tot;
+        g->h[i] = (int)exact;
+        rem[i] = exact - g->h[i];
+        left -= g->h[i];
+    }
+    while (left-- > 0) {
+        int best = 0;
+        for (int i = 1; i < GT_NSTATES; i++) if (rem[i] > rem[best]) best = i;
+        g->h[best]++;
+        rem[best] = -1;
+    }
+}
+
 /* Ends the group of short spans: one span stays itself; several are merged. */
 static void flush_group(Row *r) {
     if (!r->have_g) return;
     Seg *g = &r->g;
     if (g->nspans > 1) {
         g->merged = 1;
-        int best = 0;
-        for (int i = 1; i < GT_NSTATES; i++) if (g->tin[i] > g->tin[best]) best = i;
-        g->state = best;
+        stack_heights(g);
         r->merged += g->nspans;
     }
     put_seg(r, g);
@@ -635,7 +702,7 @@ static void draw_row(Row *r) {
     const Track *k = r->k;
     for (size_t i = 0; i < k->nspans; i++) {
         const Span *sp = &k->spans[i];
-        Seg s = { xt(r, sp->t0), xt(r, sp->t1), sp->t0, sp->t1, (int)sp->state, 0, 1, { 0 }, sp->label };
+        Seg s = { xt(r, sp->t0), xt(r, sp->t1), sp->t0, sp->t1, (int)sp->state, 0, 1, { 0 }, sp->label, { 0 } };
         s.tin[sp->state] = sp->t1 - sp->t0;
         if (s.x1 - s.x0 >= MIN_PX) {
             flush_group(r);
@@ -653,7 +720,7 @@ static void draw_row(Row *r) {
             g->tin[s.state] += s.tin[s.state];
             if (g->label != s.label || g->state != s.state) g->label = UINT32_MAX;
         }
-        if (r->g.x1 - r->g.x0 >= MIN_PX) flush_group(r);
+        if (r->g.x1 - r->g.x0 >= GROUP_PX) flush_group(r);
     }
     flush_group(r);
     draw_cur(r);
@@ -745,11 +812,14 @@ static void write_svg(FILE *f, const Trace *tr) {
                 lx, legend_y - 11, state_fill[s], lx + 20, legend_y, legend[s]);
         lx += 20 + 7.0 * (double)strlen(legend[s]) + 24;
     }
-    if (r.merged)
-        fprintf(f, "<rect x=\"%.1f\" y=\"%d\" width=\"14\" height=\"14\" fill=\"%s\" fill-opacity=\"0.5\"/>"
-                   "<text x=\"%.1f\" y=\"%d\">faded: %llu short spans merged (narrower than %g px; "
-                   "coloured by the state they spent most time in)</text>\n",
-                16.0, legend_y + 9, state_fill[GT_RUNNING], 36.0, legend_y + 20, (unsigned long long)r.merged, MIN_PX);
+    if (r.merged) {
+        fprintf(f, "<g fill-opacity=\"0.6\"><rect x=\"16\" y=\"%d\" width=\"14\" height=\"5\" fill=\"%s\"/>"
+                   "<rect x=\"16\" y=\"%d\" width=\"14\" height=\"9\" fill=\"%s\"/></g>",
+                legend_y + 9, state_fill[GT_RUNNING], legend_y + 14, state_fill[GT_WAITING]);
+        fprintf(f, "<text x=\"36\" y=\"%d\">faded stacks: %llu short spans merged (narrower than %g px); "
+                   "the heights are the shares of time in each state</text>\n",
+                legend_y + 20, (unsigned long long)r.merged, MIN_PX);
+    }
 
     /* summary */
     int y = sum_y;
@@ -810,7 +880,7 @@ void gtrace_finish(ThreadState *ts) {
     GT.on = 0;
     __atomic_store_n(&GT.budget, 0, __ATOMIC_RELAXED);
     Trace tr;
-    collect(&tr, ts);
+    collect(&tr);
     if (GT.json) {
         write_json(GT.json, &tr);
         close_checked(&GT.json, GT.json_path);
