@@ -59,9 +59,8 @@ static const CliOption cli_options[] = {
     { NULL, "--gil", "POLICY", OPT_GIL, "GIL policy: ticks, timed, fifo, io-priority (default); env TINY_GIL" },
     { NULL, "--gil-stats", NULL, OPT_GIL_STATS, "print per-thread GIL statistics at exit (stderr)" },
     { NULL, "--gil-trace", "FILE", OPT_GIL_TRACE,
-      "write a timeline of the GIL (running, waiting, blocked per thread) to FILE at exit, "
-      "as Chrome Trace Event JSON (Perfetto, chrome://tracing)" },
-    { NULL, "--gil-timeline", "FILE", OPT_GIL_TIMELINE, "draw that timeline as an SVG picture in FILE at exit" },
+      "at exit, write each thread's GIL timeline to FILE (Chrome Trace Event JSON, for Perfetto)" },
+    { NULL, "--gil-timeline", "FILE", OPT_GIL_TIMELINE, "at exit, draw that timeline as an SVG picture in FILE" },
 };
 #define N_OPTIONS (sizeof cli_options / sizeof cli_options[0])
 
@@ -319,6 +318,12 @@ static int configure_gil(const Settings *st) {
  * program runs; -1 after the error message. */
 static int configure_trace(const Settings *st) {
     const char *paths[2] = { st->gil_trace, st->gil_timeline };
+    if (!paths[0] && !paths[1]) return 0;
+    const char *lim = getenv("TINY_GIL_TRACE_LIMIT");
+    if (lim && *lim && gtrace_set_limit(lim) < 0) {
+        usage_error("bad TINY_GIL_TRACE_LIMIT '%s' (give a number of events above 0)", lim);
+        return -1;
+    }
     for (int i = 0; i < 2; i++) {
         if (!paths[i]) continue;
         if (gtrace_open(i == 0 ? 'j' : 's', paths[i]) < 0) {
@@ -326,12 +331,6 @@ static int configure_trace(const Settings *st) {
                     paths[i], strerror(errno));
             return -1;
         }
-    }
-    if (!paths[0] && !paths[1]) return 0;
-    const char *lim = getenv("TINY_GIL_TRACE_LIMIT");
-    if (lim && *lim && gtrace_set_limit(lim) < 0) {
-        usage_error("bad TINY_GIL_TRACE_LIMIT '%s' (give a number of events above 0)", lim);
-        return -1;
     }
     gtrace_set_program(st->mode == MODE_FILE ? st->file : st->mode == MODE_CMD ? "-c" : "<stdin>");
     return 0;
