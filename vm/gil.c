@@ -96,6 +96,7 @@
  * sys.gilstats() returns them.
  */
 #include "gil.h"
+#include "gtrace.h"
 #include "state.h"
 #include "str.h"
 #include "containers.h"
@@ -155,6 +156,19 @@ static inline void __builtin_ia32_pause_compat(void) {
 }
 
 static inline void set_breaker(ThreadState *ts) { __atomic_store_n(&ts->eval_breaker, 1, __ATOMIC_RELAXED); }
+
+/* The timeline label of a blocking call (defined with the deadlock reports). */
+static uint32_t trace_label(ThreadState *ts, const char *what);
+
+/* Timeline (vm/gtrace.c): ts changes state or marks an instant at t, when traced. */
+static inline void trace(ThreadState *ts, uint64_t t, int kind, uint32_t arg) {
+    if (ts->gil.trace) gtrace_record(ts->gil.trace, t, kind, arg);
+}
+
+/* The same, now (the clock is read only when traced). */
+static inline void trace_now(ThreadState *ts, int kind, uint32_t arg) {
+    if (ts->gil.trace) gtrace_record(ts->gil.trace, gil_now_ns(), kind, arg);
+}
 
 /* ---- configuration ---- */
 
@@ -220,6 +234,8 @@ void gil_thread_init(ThreadState *ts) {
     cond_init_mono(&ts->gil.cv);
     ts->gil.stats.start_ns = gil_now_ns();
     ts->gil.ticks_base = ts->ticks_left = slice_ticks();
+    ts->gil.trace = gtrace_thread_new(ts, ts->gil.stats.start_ns);
+    ts->gil.trace_tid = ts->gil.trace ? ts->gil.trace->tid : 0;
 }
 
 void gil_engage(ThreadState *ts) {
@@ -231,6 +247,7 @@ void gil_engage(ThreadState *ts) {
 void gil_thread_fini(ThreadState *ts) {
     slice_reset(ts);
     ts->gil.stats.end_ns = gil_now_ns();
+    gtrace_thread_end(ts, ts->gil.stats.end_ns);
     pthread_mutex_lock(&G.mu);
     FinishedThread **arr = (FinishedThread **)&G.finished;
     if (G.nfinished == G.capfinished) {
@@ -284,6 +301,7 @@ static void became_holder(ThreadState *ts, uint64_t waited_from) {
     if (w > ts->gil.stats.longest_wait_ns) ts->gil.stats.longest_wait_ns = w;
     ts->gil.stats.acquisitions++;
     ts->gil.hold_start_ns = now;
+    trace(ts, now, GT_RUNNING, 0);
 }
 
 /* The kernel's struct sched_attr (glibc has no wrapper). */
@@ -332,10 +350,13 @@ static void spin_release(ThreadState *ts) {
     __atomic_compare_exchange_n(&G.spinner, &s, NULL, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 }
 
-/* Asks the holder to drop the GIL at its next check (G.mu held). */
-static void request_drop(void) {
+/* ts asks the holder to drop the GIL at its next check (G.mu held). */
+static void request_drop(ThreadState *ts) {
     __atomic_store_n(&G.drop_request, 1, __ATOMIC_RELAXED);
-    if (G.holder) set_breaker(G.holder);
+    if (G.holder) {
+        set_breaker(G.holder);
+        trace_now(ts, GT_DROPREQ, G.holder->gil.trace_tid);
+    }
 }
 
 /* Takes the GIL; front puts a fifo waiter at the head of the queue and asks the holder to
@@ -351,10 +372,11 @@ static void take_x(ThreadState *ts, bool front, bool spin) {
             pthread_mutex_unlock(&G.mu);
             return;
         }
+        trace(ts, t0, GT_WAITING, 0);
         spin = spin && spin_claim(ts);
         if (front) {
             q_push_front(ts);
-            if (!spin) request_drop();
+            if (!spin) request_drop(ts);
         } else {
             q_push_back(ts);
         }
@@ -368,7 +390,7 @@ static void take_x(ThreadState *ts, bool front, bool spin) {
                 __builtin_ia32_pause_compat();
             spin_release(ts);
             pthread_mutex_lock(&G.mu);
-            if (front && G.holder != ts) request_drop();
+            if (front && G.holder != ts) request_drop(ts);
         }
         while (G.holder != ts) {
             if (G.interval_ns && G.qhead == ts && G.holder) {
@@ -379,6 +401,7 @@ static void take_x(ThreadState *ts, bool front, bool spin) {
                 if (r == ETIMEDOUT && G.holder != ts && G.holder && G.switch_number == sw) {
                     __atomic_store_n(&G.drop_request, 1, __ATOMIC_RELAXED);
                     set_breaker(G.holder);
+                    trace_now(ts, GT_DROPREQ, G.holder->gil.trace_tid);
                 }
             } else {
                 pthread_cond_wait(&ts->gil.cv, &G.mu);
@@ -392,12 +415,16 @@ static void take_x(ThreadState *ts, bool front, bool spin) {
         if (w > ts->gil.stats.longest_wait_ns) ts->gil.stats.longest_wait_ns = w;
         ts->gil.stats.acquisitions++;
         ts->gil.hold_start_ns = now;
+        trace(ts, now, GT_RUNNING, 0);
         pthread_mutex_unlock(&G.mu);
         return;
     }
     /* ticks and timed: a plain lock built from a mutex and a condition variable */
     __atomic_add_fetch(&G.nwaiting, 1, __ATOMIC_RELAXED);
-    if (G.holder) set_breaker(G.holder);
+    if (G.holder) {
+        set_breaker(G.holder);
+        trace(ts, t0, GT_WAITING, 0);
+    }
     while (G.holder) {
         if (G.policy == GIL_TIMED || G.interval_ns) {
             uint64_t sw = G.switch_number;
@@ -407,6 +434,7 @@ static void take_x(ThreadState *ts, bool front, bool spin) {
             if (r == ETIMEDOUT && G.holder && G.switch_number == sw) {
                 __atomic_store_n(&G.drop_request, 1, __ATOMIC_RELAXED);
                 set_breaker(G.holder);
+                trace_now(ts, GT_DROPREQ, G.holder->gil.trace_tid);
             }
         } else {
             pthread_cond_wait(&G.cv, &G.mu);
@@ -431,10 +459,13 @@ static void hand_to_head(void) {
     pthread_cond_signal(&next->gil.cv);
 }
 
-/* Drops the GIL (G.mu not held); fifo policies hand it to the head of the queue. */
-static void drop(ThreadState *ts) {
+/* Drops the GIL (G.mu not held), ts going to state (label: what it blocks in); fifo
+ * policies hand the GIL to the head of the queue. */
+static void drop(ThreadState *ts, int state, uint32_t label) {
     pthread_mutex_lock(&G.mu);
-    ts->gil.stats.hold_ns += gil_now_ns() - ts->gil.hold_start_ns;
+    uint64_t now = gil_now_ns();
+    ts->gil.stats.hold_ns += now - ts->gil.hold_start_ns;
+    trace(ts, now, state, label);
     __atomic_store_n(&G.drop_request, 0, __ATOMIC_RELAXED);
     if (fifo_policy() && G.qhead) {
         hand_to_head();
@@ -458,7 +489,7 @@ void gil_take(ThreadState *ts) {
 
 void gil_drop(ThreadState *ts) {
     slice_reset(ts);
-    drop(ts);
+    drop(ts, GT_WAITING, 0);
 }
 
 void gil_yield(ThreadState *ts) {
@@ -470,14 +501,16 @@ void gil_yield(ThreadState *ts) {
     set_short_slice(ts, false);
     switch (G.policy) {
     case GIL_TICKS:
-        drop(ts);
+        trace_now(ts, GT_FORCED, 0);
+        drop(ts, GT_WAITING, 0);
         take(ts, false);
         break;
     case GIL_TIMED: {
         pthread_mutex_lock(&G.mu);
         uint64_t sw = G.switch_number;
         pthread_mutex_unlock(&G.mu);
-        drop(ts);
+        trace_now(ts, GT_FORCED, 0);
+        drop(ts, GT_WAITING, 0);
         /* FORCE_SWITCHING: wait until someone else has taken the GIL */
         pthread_mutex_lock(&G.mu);
         while (G.switch_number == sw && G.nwaiting > 0) pthread_cond_wait(&G.switch_cv, &G.mu);
@@ -494,7 +527,10 @@ void gil_yield(ThreadState *ts) {
             ts->gil.stats.forced--;
             break;
         }
-        ts->gil.stats.hold_ns += gil_now_ns() - ts->gil.hold_start_ns;
+        uint64_t now = gil_now_ns();
+        ts->gil.stats.hold_ns += now - ts->gil.hold_start_ns;
+        trace(ts, now, GT_FORCED, 0);
+        trace(ts, now, GT_WAITING, 0);
         hand_to_head();
         pthread_mutex_unlock(&G.mu);
         take(ts, false);
@@ -524,7 +560,7 @@ void gil_blocking_begin(ThreadState *ts, const char *what) {
     ts->gil.stats.voluntary++;
     set_short_slice(ts, true);
     slice_reset(ts);
-    drop(ts);
+    drop(ts, GT_BLOCKED, ts->gil.trace ? trace_label(ts, what) : 0);
 }
 
 void gil_blocking_end(ThreadState *ts) {
@@ -540,15 +576,40 @@ static bool lib_frame(Frame *f) {
     return f->code && f->code->filename && strncmp(STR_DATA(f->code->filename), "<frozen ", 8) == 0;
 }
 
+/* The library function a thread is in, called from user code (its outermost frame of the
+ * innermost run of library frames), or NULL; *user gets the user frame that called it. */
+static Frame *api_frame(ThreadState *t, Frame **user) {
+    Frame *api = NULL, *f = t->frame;
+    for (; f && lib_frame(f); f = f->prev) api = f;
+    if (user) *user = f;
+    return api;
+}
+
+/* Whether a frame is threading's start of a thread (the frames below a thread's target). */
+static bool thread_entry_frame(Frame *f) {
+    static const char *const names[] = { "Thread._bootstrap", "Thread._bootstrap_inner", "Thread.run" };
+    if (!f->code->qualname) return false;
+    for (int i = 0; i < 3; i++)
+        if (strcmp(STR_DATA(f->code->qualname), names[i]) == 0) return true;
+    return false;
+}
+
+/* Timeline label of a blocking call: the call, and the library function it serves. */
+static uint32_t trace_label(ThreadState *ts, const char *what) {
+    Frame *user, *api = api_frame(ts, &user);
+    if (api && !user) {
+        /* library code only (a thread whose target is a library function): the function
+         * called by threading's start of the thread */
+        api = NULL;
+        for (Frame *f = ts->frame; f && !thread_entry_frame(f); f = f->prev) api = f;
+    }
+    return gtrace_label(ts->gil.trace, what, api && api->code->qualname ? STR_DATA(api->code->qualname) : NULL);
+}
+
 /* Describes where a thread stands: what it waits in and its innermost user frame. */
 static void describe_thread(StrBuf *b, ThreadState *t) {
     const char *name = t->name ? STR_DATA(t->name) : (t == the_interp.main_ts ? "MainThread" : "Thread");
-    Frame *user = NULL, *api = NULL;
-    for (Frame *f = t->frame; f; f = f->prev) {
-        if (lib_frame(f)) { api = f; continue; }
-        user = f;
-        break;
-    }
+    Frame *user, *api = api_frame(t, &user);
     sb_printf(b, "\n  %s: waiting in ", name);
     if (api && api->code->qualname) sb_printf(b, "%s()", STR_DATA(api->code->qualname));
     else sb_printf(b, "%s", t->gil.blocked_on ? t->gil.blocked_on : "?");
@@ -588,6 +649,7 @@ int ts_park(ThreadState *ts, double timeout, const char *what) {
             ts->gil.blocked_forever = 0;
             ts->gil.blocked_on = NULL;
             if (the_interp.finalizing) {
+                gtrace_finish(ts);
                 fflush(stdout);
                 fprintf(stderr, "RuntimeError: %s\n", STR_DATA(report));
                 fflush(stderr);
@@ -613,7 +675,7 @@ int ts_park(ThreadState *ts, double timeout, const char *what) {
     ts->gil.stats.voluntary++;
     set_short_slice(ts, true);
     slice_reset(ts);
-    drop(ts);
+    drop(ts, GT_BLOCKED, ts->gil.trace ? trace_label(ts, what) : 0);
     if (timeout != 0 && strcmp(what, "sleep") != 0 && spin_claim(ts)) {
         /* spin briefly for the wake-up before sleeping */
         uint64_t until = gil_now_ns() + SPIN_NS;

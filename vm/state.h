@@ -9,6 +9,7 @@
 #include "object.h"
 #include <signal.h>
 #include "gil.h"
+#include "gtrace.h"
 
 struct Frame;
 
@@ -67,6 +68,7 @@ typedef struct Interp {
     int interactive;        /* running the REPL */
     GilState gil;
     int gil_stats;          /* --gil-stats: print the report at exit */
+    GtState gtrace;         /* --gil-trace, --gil-timeline (vm/gtrace.c) */
     int finalizing;         /* the main program has ended: waiting for threads, exiting */
     uint64_t type_epoch;    /* bumped when any class namespace changes: invalidates type_cache */
     uint64_t dict_version;  /* source of dict versions: unique across all dicts */
