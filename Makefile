@@ -43,7 +43,7 @@ FLAGS_STAMP := $(BUILD)/.flags
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
 # The scripts that run several threads (checked under ThreadSanitizer by `make tsan`).
-TSAN_TESTS ?= thread/,threading/,queue/,gil/,schedule/
+TSAN_TESTS ?= thread/,threading/,queue/,gil/,trace/,schedule/
 PYTHON  ?= $(shell test -x /usr/bin/python3.11 && echo /usr/bin/python3.11 || command -v python3.11)
 
 .PHONY: all deps sweep-deps run test suite asan debug tsan bench clean unit-tests runner-selftest FORCE
@@ -82,8 +82,22 @@ $(FLAGS_STAMP): FORCE
 	@echo '$(CC) $(ALLCFLAGS)' | cmp -s - $@ || echo '$(CC) $(ALLCFLAGS)' > $@
 
 # ---- the interpreter ----
+# The release ./tiny links statically when the static C library and readline are there
+# (libc6-dev and libreadline-dev ship them): it then maps no shared library and only the
+# pages of code it runs are resident, so `tiny -c pass` takes 1.8 MB instead of 3 MB.
+# Sanitizer and debug builds (MODE_FLAGS) link dynamically; so does STATIC=0, and so does
+# any build whose static link fails. glibc's warnings that the static readline could load
+# NSS modules for user-name lookups are dropped (only files and DNS are used, built in).
+STATIC ?= $(if $(MODE_FLAGS),0,1)
+STATIC_NOISE := -e 'statically linked applications requires' -e ': in function '
 $(TINY_BIN): $(OBJ_CORE) $(OBJ_CLI)
-	$(CC) $(LINKFLAGS) -o $@ $^ $(LDLIBS)
+	@if [ "$(STATIC)" = 1 ] && $(CC) $(LINKFLAGS) -static -o $@ $^ $(LDLIBS) -ltinfo 2>$@.log; then \
+	    echo "$(CC) $(LINKFLAGS) -static -o $@ ... $(LDLIBS) -ltinfo"; \
+	    grep -v $(STATIC_NOISE) $@.log >&2 || true; \
+	else \
+	    echo "$(CC) $(LINKFLAGS) -o $@ ... $(LDLIBS)"; \
+	    $(CC) $(LINKFLAGS) -o $@ $^ $(LDLIBS) || { rm -f $@.log; exit 1; }; \
+	fi; rm -f $@.log
 
 $(BUILD)/%.o: %.c $(FLAGS_STAMP) | deps
 	@mkdir -p $(dir $@)

@@ -38,7 +38,8 @@ static void install_signals(void) {
 
 /* ---- options: every option of the command is in this one table ---- */
 
-enum OptId { OPT_CMD, OPT_DIS, OPT_HELP, OPT_VERSION, OPT_SWITCH, OPT_GIL, OPT_GIL_STATS, OPT_SCHEDULE, OPT_SEED };
+enum OptId { OPT_CMD, OPT_DIS, OPT_HELP, OPT_VERSION, OPT_SWITCH, OPT_GIL, OPT_GIL_STATS, OPT_GIL_TRACE,
+             OPT_GIL_TIMELINE, OPT_SCHEDULE, OPT_SEED };
 
 typedef struct CliOption {
     const char *short_name;   /* "-c" or NULL */
@@ -57,6 +58,9 @@ static const CliOption cli_options[] = {
       "offer the GIL every N instructions, or after TIME (5ms, 200us, 1s); env TINY_SWITCH_INTERVAL" },
     { NULL, "--gil", "POLICY", OPT_GIL, "GIL policy: ticks, timed, fifo, io-priority (default); env TINY_GIL" },
     { NULL, "--gil-stats", NULL, OPT_GIL_STATS, "print per-thread GIL statistics at exit (stderr)" },
+    { NULL, "--gil-trace", "FILE", OPT_GIL_TRACE,
+      "at exit, write each thread's GIL timeline to FILE (Chrome Trace Event JSON, for Perfetto)" },
+    { NULL, "--gil-timeline", "FILE", OPT_GIL_TIMELINE, "at exit, draw that timeline as an SVG picture in FILE" },
     { NULL, "--schedule", "NAME", OPT_SCHEDULE,
       "reproducible switching: deterministic, or random (replaces --gil); env TINY_SCHEDULE" },
     { NULL, "--seed", "N", OPT_SEED, "seed of the random schedule (default: drawn, --gil-stats shows it); env TINY_SEED" },
@@ -71,6 +75,8 @@ typedef struct Settings {
     const char *schedule;         /* --schedule or NULL */
     const char *seed;             /* --seed or NULL */
     int gil_stats;
+    const char *gil_trace;        /* --gil-trace or NULL */
+    const char *gil_timeline;     /* --gil-timeline or NULL */
     enum Mode mode;
     const char *code;         /* -c */
     const char *file;         /* the script, or the --dis file */
@@ -101,7 +107,8 @@ static void print_help(FILE *out) {
             "\nWith no file, tiny starts the interactive prompt when stdin is a terminal,\n"
             "and otherwise runs stdin as a program.\n"
             "\nEnvironment:\n"
-            "  TINYPATH               ':'-separated directories added to sys.path\n");
+            "  TINYPATH               ':'-separated directories added to sys.path\n"
+            "  TINY_GIL_TRACE_LIMIT   the most events --gil-trace/--gil-timeline record (default 1000000)\n");
 }
 
 static int usage_error(const char *fmt, const char *what) {
@@ -186,6 +193,12 @@ static int parse_args(int argc, char **argv, Settings *st) {
             break;
         case OPT_GIL_STATS:
             st->gil_stats = 1;
+            break;
+        case OPT_GIL_TRACE:
+            st->gil_trace = val;
+            break;
+        case OPT_GIL_TIMELINE:
+            st->gil_timeline = val;
             break;
         case OPT_SCHEDULE:
             st->schedule = val;
@@ -353,11 +366,34 @@ static int configure_gil(const Settings *st) {
     return 0;
 }
 
+/* Opens the timeline outputs now, so a path that cannot be written stops tiny before the
+ * program runs; -1 after the error message. */
+static int configure_trace(const Settings *st) {
+    const char *paths[2] = { st->gil_trace, st->gil_timeline };
+    if (!paths[0] && !paths[1]) return 0;
+    const char *lim = getenv("TINY_GIL_TRACE_LIMIT");
+    if (lim && *lim && gtrace_set_limit(lim) < 0) {
+        usage_error("bad TINY_GIL_TRACE_LIMIT '%s' (give a number of events above 0)", lim);
+        return -1;
+    }
+    for (int i = 0; i < 2; i++) {
+        if (!paths[i]) continue;
+        if (gtrace_open(i == 0 ? 'j' : 's', paths[i]) < 0) {
+            fprintf(stderr, "tiny: cannot write %s '%s': %s\n", i == 0 ? "--gil-trace file" : "--gil-timeline file",
+                    paths[i], strerror(errno));
+            return -1;
+        }
+    }
+    gtrace_set_program(st->mode == MODE_FILE ? st->file : st->mode == MODE_CMD ? "-c" : "<stdin>");
+    return 0;
+}
+
 int main(int argc, char **argv) {
     Settings st;
     int early = parse_args(argc, argv, &st);
     if (early >= 0) return early;
     if (configure_gil(&st) < 0) return 2;
+    if (configure_trace(&st) < 0) return 2;
     install_signals();
 
     int status = 0;

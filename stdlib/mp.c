@@ -430,7 +430,9 @@ static Type *static_base(Type *t) {
 }
 
 /* The instance dict of an object of a TF_HAS_DICT type (may be NULL). */
-static inline Obj *inst_dict(Obj *o) { return ((Instance *)o)->dict; }
+static inline Obj *inst_dict(Obj *o) {
+    return (o->type->flags & TF_HAS_DICT) ? instance_dict(o, false) : ((Instance *)o)->dict;
+}
 
 /* Writes a value that may hold references to user objects: keeps it alive meanwhile. */
 static inline int dump_held(Enc *e, Value v) {
@@ -620,6 +622,11 @@ static int dump_heap_object(Enc *e, Obj *o, bool memo) {
     Type *b = static_base(t);
     if (b == &T_object) return dump_inst(e, o, memo);
     if (t->flags & TF_EXCEPTION) return dump_exc(e, o, memo);
+    if (b && b->module && str_eq_cstr(b->module, "_thread") && strcmp(b->name, "_Event") == 0) {
+        /* CPython's Event keeps a Condition over a lock, and its pickle names the lock */
+        exc_raise(e->ts, &T_TypeError, "cannot pickle '_thread.lock' object");
+        return -1;
+    }
     return cannot_pickle(e, t);
 }
 
@@ -842,14 +849,14 @@ static int apply_state(Dec *d, Value obj, Value state) {
     }
     if (IS_OBJ(obj) && (t->flags & TF_HAS_DICT)) {
         Instance *in = (Instance *)AS_OBJ(obj);
-        if (!in->dict && AS_OBJ(state)->refcnt == 1) {
+        Obj *cur = instance_dict(&in->hdr, false);
+        if (!cur && AS_OBJ(state)->refcnt == 1) {
             /* ours alone: it becomes the __dict__ as it is */
             in->dict = AS_OBJ(state);
             o_incref(in->dict);
             return 0;
         }
-        if (!in->dict) in->dict = dict_new();
-        return dict_update(ts, in->dict, state);
+        return dict_update(ts, instance_dict(&in->hdr, true), state);
     }
     int64_t pos = 0;
     Value k, v;

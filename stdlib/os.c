@@ -186,6 +186,7 @@ static Value os_exit_(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     if (arg_count(ts, "_exit", nargs, kwnames, 1, 1) < 0) return V_NULL;
     int64_t code;
     if (obj_as_index(ts, args[0], &code) < 0) return V_NULL;
+    gtrace_finish(ts);  /* the timeline is written even so (a forked child has none) */
     _exit((int)code);
 }
 

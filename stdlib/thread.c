@@ -650,6 +650,113 @@ Type T_local = {
     .clear = local_clear, .getattr = local_getattr, .setattr = local_setattr,
 };
 
+/* ---- _Event: the core of threading.Event ---- */
+
+/* A flag and the threads parked until it is set. Starts with the Instance layout
+ * (TF_HAS_DICT) so that threading.Event derives from it. Waiting and waking go straight
+ * through ts_park/ts_unpark: one hand-off per wake-up, no Condition and lock in between. */
+typedef struct EventCore {
+    Obj hdr;
+    Obj *dict;        /* Instance.dict */
+    int flag;
+    LockCore core;    /* its waiter list (core.locked is unused) */
+} EventCore;
+extern Type T_Event;
+#define EVENT(v) ((EventCore *)AS_OBJ(v))
+
+static Value event_new(ThreadState *ts, Type *t, Value *args, int nargs, Obj *kwnames) {
+    return V_OBJ(obj_alloc(t, t->basicsize > sizeof(EventCore) ? t->basicsize : sizeof(EventCore)));
+}
+
+static void event_clear_refs(Obj *o) {
+    Obj *d = ((EventCore *)o)->dict;
+    ((EventCore *)o)->dict = NULL;
+    o_xdecref(d);
+}
+
+static void event_traverse(Obj *o, VisitFn visit, void *arg) {
+    if (((EventCore *)o)->dict) visit(V_OBJ(((EventCore *)o)->dict), arg);
+    if (o->type->flags & TF_HEAPTYPE) visit(V_OBJ(o->type), arg);
+}
+
+static Value event_is_set(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (arg_count(ts, "is_set", nargs - 1, kwnames, 0, 0) < 0) return V_NULL;
+    return V_BOOL(EVENT(args[0])->flag);
+}
+
+static Value event_set(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (arg_count(ts, "set", nargs - 1, kwnames, 0, 0) < 0) return V_NULL;
+    EventCore *e = EVENT(args[0]);
+    e->flag = 1;
+    while (e->core.head) {
+        Waiter *w = e->core.head;
+        waiter_remove(&e->core, w);   /* unlinked: the waiter knows it was set */
+        ts_unpark(w->ts);
+    }
+    return V_NONE;
+}
+
+static Value event_clear(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (arg_count(ts, "clear", nargs - 1, kwnames, 0, 0) < 0) return V_NULL;
+    EVENT(args[0])->flag = 0;
+    return V_NONE;
+}
+
+/* wait(timeout=None): True once the flag is set (also if it was cleared again before this
+ * thread ran), False when the timeout expired; a timeout <= 0 only looks at the flag. */
+static Value event_wait(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    static const char *const kw[] = { "timeout", NULL };
+    Value tv = V_NULL;
+    if (bi_parse_args(ts, "wait", args + 1, nargs - 1, kwnames, kw, 1, 0, &tv) < 0) return V_NULL;
+    EventCore *e = EVENT(args[0]);
+    if (e->flag) return V_TRUE;
+    double secs = -1;
+    if (!IS_NULL(tv) && !IS_NONE(tv)) {
+        if (!IS_INT(tv) && !IS_FLOAT(tv) && !IS_BOOL(tv))
+            return exc_raise(ts, &T_TypeError, "'>' not supported between instances of '%s' and 'int'",
+                             obj_type_name(tv));
+        secs = IS_FLOAT(tv) ? AS_FLOAT(tv) : (double)AS_INT(tv);
+        if (isnan(secs)) return exc_raise(ts, &T_ValueError, "Invalid value NaN (not a number)");
+        if (!(secs > 0)) return V_FALSE;
+    }
+    Waiter w = { ts, NULL, NULL, 0 };
+    waiter_append(&e->core, &w);
+    uint64_t deadline = secs > 0 ? gil_now_ns() + (uint64_t)(secs * 1e9) : 0;
+    for (;;) {
+        double left = -1;
+        if (secs > 0) {
+            uint64_t now = gil_now_ns();
+            if (now >= deadline) break;
+            left = (double)(deadline - now) * 1e-9;
+        }
+        int r = ts_park(ts, left, "Event.wait");
+        if (!w.linked) return V_TRUE;       /* set() took it off the list */
+        if (r < 0) { waiter_remove(&e->core, &w); return V_NULL; }
+    }
+    waiter_remove(&e->core, &w);
+    return V_FALSE;
+}
+
+static Value event_at_fork_reinit(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    waiters_forget(&EVENT(args[0])->core);
+    return V_NONE;
+}
+
+static const MethodDef event_methods[] = {
+    { "is_set", event_is_set, 0 },
+    { "set", event_set, 0 },
+    { "clear", event_clear, 0 },
+    { "wait", event_wait, 0 },
+    { "_at_fork_reinit", event_at_fork_reinit, 0 },
+    { NULL, NULL, 0 },
+};
+
+Type T_Event = {
+    .name = "_Event", .basicsize = sizeof(EventCore), .flags = TF_GC | TF_BASETYPE | TF_HAS_DICT,
+    .methods = event_methods, .new_ = event_new, .dealloc = event_clear_refs, .traverse = event_traverse,
+    .clear = event_clear_refs,
+};
+
 /* Frees the calling thread's dicts of every _local it used (the values go with them). */
 static void local_thread_exit(ThreadState *ts) {
     while (ts->local_dicts && DICT_LEN(ts->local_dicts) > 0) {
@@ -983,14 +1090,15 @@ static const MethodDef thread_functions[] = {
 
 static int thread_init(ThreadState *ts, Obj *m) {
     Obj *modname = str_intern("_thread");
-    Type *types[] = { &T_lock, &T_RLock, &T_local };
-    for (int i = 0; i < 3; i++) {
+    Type *types[] = { &T_lock, &T_RLock, &T_local, &T_Event };
+    for (int i = 0; i < 4; i++) {
         type_ready(types[i]);
         types[i]->module = modname;
     }
     module_add(m, "LockType", V_OBJ(&T_lock));
     module_add(m, "RLock", V_OBJ(&T_RLock));
     module_add(m, "_local", V_OBJ(&T_local));
+    module_add(m, "_Event", V_OBJ(&T_Event));
     module_add(m, "error", V_OBJ(&T_RuntimeError));
     module_add(m, "TIMEOUT_MAX", V_FLOAT(TIMEOUT_MAX_SECONDS));
     return 0;

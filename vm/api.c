@@ -3,6 +3,7 @@
  * statuses, disassembly, REPL completion and the SIGINT entry point.
  * Keeps no state of its own: __main__ lives in sys.modules, the thread in the_interp. */
 #include "api.h"
+#include "func.h"
 #include "state.h"
 #include "object.h"
 #include "str.h"
@@ -385,11 +386,12 @@ static void add_dict_names(Matches *m, Obj *dict, const char *prefix, size_t ple
 }
 
 /* The __dict__ of an object, if it has one (borrowed, may be NULL). */
-static Obj *instance_dict(Value v) {
+static Obj *value_dict(Value v) {
     if (!IS_OBJ(v)) return NULL;
     Type *t = obj_type(v);
     if (t == &T_module) return MODULE_DICT(AS_OBJ(v));
-    if (t->flags & (TF_HAS_DICT | TF_EXCEPTION)) return ((Instance *)AS_OBJ(v))->dict;
+    if (t->flags & TF_HAS_DICT) return instance_dict(AS_OBJ(v), false);
+    if (t->flags & TF_EXCEPTION) return ((Instance *)AS_OBJ(v))->dict;
     if (t == &T_function) return ((Func *)AS_OBJ(v))->dict;
     return NULL;
 }
@@ -397,7 +399,7 @@ static Obj *instance_dict(Value v) {
 /* Looks an attribute up without running any code: the object's __dict__, then (for a
  * class) its own dicts, then its type's dicts. Borrowed, V_NULL if not found. */
 static Value plain_attr(Value v, Obj *name) {
-    Obj *d = instance_dict(v);
+    Obj *d = value_dict(v);
     if (d) {
         Value r = dict_get_str(d, name);
         if (!IS_NULL(r)) return r;
@@ -452,7 +454,7 @@ char **tiny_complete(const char *text) {
         p = q + 1;
     }
     if (IS_NULL(cur)) goto done;
-    add_dict_names(&m, instance_dict(cur), text, plen, start, true);
+    add_dict_names(&m, value_dict(cur), text, plen, start, true);
     if (IS_TYPE(cur))
         for (Type *t = AS_TYPE(cur); t; t = t->base) add_dict_names(&m, t->dict, text, plen, start, true);
     for (Type *t = obj_type(cur); t; t = t->base) add_dict_names(&m, t->dict, text, plen, start, true);

@@ -185,14 +185,105 @@ static int slot_truthy(ThreadState *ts, Value self) {
 
 /* ---- instances of classes based on object ---- */
 
-static void instance_dealloc(Obj *o) { o_xdecref(((Instance *)o)->dict); }
+/* Slots an inline instance gets beyond its class's known keys, and the most keys a class
+ * shares (an instance needing more keeps a dict). */
+#define INLINE_MIN 4
+#define INLINE_MAX 32
+
+Obj *instance_alloc(Type *t) {
+    if (!(t->flags & TF_INLINE)) return obj_alloc(t, t->basicsize);
+    uint32_t cap = t->nikeys < INLINE_MIN ? INLINE_MIN : t->nikeys;
+    InlineInstance *ii = (InlineInstance *)obj_alloc(t, sizeof(InlineInstance) + cap * sizeof(Value));
+    ii->cap = cap;
+    return &ii->in.hdr;
+}
+
+int32_t instance_key_index(Type *t, Obj *name) {
+    for (uint32_t i = 0; i < t->nikeys; i++)
+        if (t->ikeys[i] == name) return (int32_t)i;
+    if (!((Str *)name)->interned)
+        for (uint32_t i = 0; i < t->nikeys; i++)
+            if (str_eq(t->ikeys[i], name)) return (int32_t)i;
+    return -1;
+}
+
+int instance_store_inline(Obj *o, Obj *name, Value v) {
+    InlineInstance *ii = (InlineInstance *)o;
+    Type *t = o->type;
+    if (ii->in.dict || !(t->flags & TF_INLINE)) return 0;
+    int32_t i = instance_key_index(t, name);
+    if (i < 0) {
+        /* a new name joins the shared keys only after every key this instance has */
+        if (ii->nset != t->nikeys || !((Str *)name)->interned || t->nikeys >= INLINE_MAX) return 0;
+        if (t->nikeys == t->ikeys_cap) {
+            t->ikeys_cap = t->ikeys_cap ? t->ikeys_cap * 2 : 4;
+            Obj **k = realloc(t->ikeys, t->ikeys_cap * sizeof(Obj *));
+            if (!k) { fputs("tiny: out of memory\n", stderr); abort(); }
+            t->ikeys = k;
+        }
+        i = (int32_t)t->nikeys++;
+        t->ikeys[i] = name;   /* interned: immortal */
+    }
+    if ((uint32_t)i < ii->nset) {
+        v_set(&ii->vals[i], v_new(v));
+        return 1;
+    }
+    if ((uint32_t)i == ii->nset && (uint32_t)i < ii->cap) {
+        ii->vals[i] = v_new(v);
+        ii->nset++;
+        return 1;
+    }
+    return 0;
+}
+
+Obj *instance_dict(Obj *o, bool create) {
+    Instance *in = (Instance *)o;
+    if (in->dict) return in->dict;
+    InlineInstance *ii = (InlineInstance *)o;
+    bool inl = o->type->flags & TF_INLINE;
+    if (!create && (!inl || ii->nset == 0)) return NULL;
+    Obj *d = dict_new();
+    if (inl) {
+        for (uint32_t i = 0; i < ii->nset; i++) {
+            dict_set_str(d, o->type->ikeys[i], ii->vals[i]);
+            v_decref(ii->vals[i]);
+            ii->vals[i] = V_NULL;
+        }
+        ii->nset = ii->cap = 0;
+    }
+    in->dict = d;
+    return d;
+}
+
+/* Drops an inline instance's slot values. */
+static void inline_clear(Obj *o) {
+    if (!(o->type->flags & TF_INLINE)) return;
+    InlineInstance *ii = (InlineInstance *)o;
+    uint32_t n = ii->nset;
+    ii->nset = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        Value v = ii->vals[i];
+        ii->vals[i] = V_NULL;
+        v_decref(v);
+    }
+}
+
+static void instance_dealloc(Obj *o) {
+    inline_clear(o);
+    o_xdecref(((Instance *)o)->dict);
+}
 static void instance_traverse(Obj *o, VisitFn visit, void *arg) {
     Instance *in = (Instance *)o;
     if (in->dict) visit(V_OBJ(in->dict), arg);
+    if (o->type->flags & TF_INLINE) {
+        InlineInstance *ii = (InlineInstance *)o;
+        for (uint32_t i = 0; i < ii->nset; i++) visit(ii->vals[i], arg);
+    }
     if (o->type->flags & TF_HEAPTYPE) visit(V_OBJ(o->type), arg);
 }
 static void instance_clear(Obj *o) {
     Instance *in = (Instance *)o;
+    inline_clear(o);
     Obj *d = in->dict;
     in->dict = NULL;
     o_xdecref(d);
@@ -203,7 +294,7 @@ static void instance_clear(Obj *o) {
 static Value object_new(ThreadState *ts, Type *t, Value *args, int nargs, Obj *kw) {
     if (t == &T_object && (nargs || (kw && ((Tuple *)kw)->len)))
         return exc_raise(ts, &T_TypeError, "object() takes no arguments");
-    return V_OBJ(obj_alloc(t, t->basicsize));
+    return V_OBJ(instance_alloc(t));
 }
 
 static Value object_init(ThreadState *ts, Value *args, int nargs, Obj *kw) { return V_NONE; }
@@ -400,6 +491,7 @@ static void type_dealloc(Obj *o) {
     o_xdecref(t->name_obj);
     o_xdecref(t->qualname);
     o_xdecref(t->module);
+    free(t->ikeys);
     if (t->base && (t->base->flags & TF_HEAPTYPE)) o_decref(&t->base->hdr);
 }
 
@@ -496,6 +588,7 @@ Value class_new(ThreadState *ts, Obj *name, Type *base, Obj *ns) {
     if (HAS(__bool__) || HAS(__len__)) t->truthy = slot_truthy;
 #undef HAS
     if (!t->getattr && !t->setattr && !(t->flags & TF_EXCEPTION)) t->flags |= TF_PLAIN;
+    if (t->dealloc == instance_dealloc) t->flags |= TF_INLINE;
     return V_OBJ(t);
 }
 

@@ -55,7 +55,14 @@ typedef struct Code {
  * kind 1: an instance attribute, probably at entry `hint` of the instance dict;
  * kind 2: a method found on the class (method, borrowed), unless the instance shadows it.
  * 32 bytes, so an instruction's entry is found with a shift. */
-typedef struct AttrCache { Type *type; uint64_t epoch; int32_t kind; int32_t hint; Obj *method; } AttrCache;
+typedef struct AttrCache {
+    Type *type;        /* the type the entry is for */
+    uint64_t epoch;    /* the_interp.type_epoch when filled */
+    int16_t kind;      /* 0 generic, 1 instance attribute, 2 method */
+    int16_t islot;     /* index of the name in type->ikeys, or -1 */
+    int32_t hint;      /* entry index in the instance dict; for methods, type->nikeys at fill */
+    Obj *method;       /* kind 2: the function */
+} AttrCache;
 
 /* A cached LOAD_GLOBAL result: valid while both dicts keep these versions. */
 typedef struct GlobalCache { uint64_t gver, bver; Value v; } GlobalCache;

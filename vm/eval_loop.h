@@ -332,11 +332,23 @@ fetch:
                 c->type = t;
                 c->epoch = the_interp.type_epoch;
                 c->kind = IS_NULL(type_lookup(t, name)) ? 1 : 0;
+                c->islot = -1;
                 c->hint = 0;
             }
             if (c->kind == 1) {
                 Dict *d = (Dict *)((Instance *)obj.as.o)->dict;
-                if (d) {
+                if (!d && (t->flags & TF_INLINE)) {
+                    InlineInstance *ii = (InlineInstance *)obj.as.o;
+                    int32_t i = c->islot;
+                    if (i < 0) c->islot = (int16_t)(i = instance_key_index(t, name));
+                    if (i >= 0 && (uint32_t)i < ii->nset) {
+                        Value r = ii->vals[i];
+                        v_incref(r);
+                        sp[-1] = r;
+                        v_decref(obj);
+                        DISPATCH();
+                    }
+                } else if (d) {
                     Value r;
                     if (c->hint < d->nentries && d->entries[c->hint].key.tag == VT_OBJ &&
                         d->entries[c->hint].key.as.o == name) {
@@ -373,12 +385,38 @@ fetch:
                 c->epoch = the_interp.type_epoch;
                 Value a = type_lookup(t, name);
                 c->kind = IS_NULL(a) || !OBJ_IS(a, T_property) ? 1 : 0;
+                c->islot = -1;
                 c->hint = 0;
             }
             if (c->kind == 1) {
                 Instance *in = (Instance *)obj.as.o;
-                if (!in->dict) in->dict = dict_new();
-                Dict *d = (Dict *)in->dict;
+                if (!in->dict && (t->flags & TF_INLINE)) {
+                    InlineInstance *ii = (InlineInstance *)in;
+                    uint32_t i = (uint32_t)c->islot;   /* -1: never below nset or cap */
+                    if (i < ii->nset) {
+                        Value old = ii->vals[i];
+                        ii->vals[i] = v;
+                        v_decref(old);
+                        sp -= 2;
+                        v_decref(obj);
+                        DISPATCH();
+                    }
+                    if (i == ii->nset && i < ii->cap) {
+                        ii->vals[i] = v;
+                        ii->nset++;
+                        sp -= 2;
+                        v_decref(obj);
+                        DISPATCH();
+                    }
+                    if (instance_store_inline(&in->hdr, name, v)) {
+                        c->islot = (int16_t)instance_key_index(t, name);
+                        sp -= 2;
+                        v_decref(obj);
+                        v_decref(v);
+                        DISPATCH();
+                    }
+                }
+                Dict *d = (Dict *)instance_dict(&in->hdr, true);
                 if (c->hint < d->nentries && d->entries[c->hint].key.tag == VT_OBJ &&
                     d->entries[c->hint].key.as.o == name) {
                     Value old = d->entries[c->hint].value;
@@ -425,10 +463,17 @@ fetch:
                 Value a = type_lookup(t, name);
                 c->kind = OBJ_IS(a, T_function) ? 2 : 0;
                 c->method = c->kind ? AS_OBJ(a) : NULL;
+                c->islot = (int16_t)instance_key_index(t, name);
+                c->hint = (int32_t)t->nikeys;
             }
             if (c->kind == 2) {
                 Dict *d = (Dict *)((Instance *)obj.as.o)->dict;
-                if (!d || d->used == 0 || IS_NULL(dict_get_str((Obj *)d, name))) {
+                if (!d && c->hint != (int32_t)t->nikeys) {
+                    c->islot = (int16_t)instance_key_index(t, name);
+                    c->hint = (int32_t)t->nikeys;
+                }
+                if (!d ? c->islot < 0 || (uint32_t)c->islot >= ((InlineInstance *)obj.as.o)->nset
+                       : d->used == 0 || IS_NULL(dict_get_str((Obj *)d, name))) {
                     o_incref(c->method);
                     sp[-1] = V_OBJ(c->method);
                     PUSH(obj);
@@ -1040,7 +1085,9 @@ fetch:
             f = nf;
             ts->frame = f;
             ts->depth++;
-            LOAD();
+            /* not LOAD(): reading back the fields just stored would stall on store forwarding */
+            co = nco; ip = nco->code; sp = nf->stack; locals = (Value *)(nf + 1);
+            consts = nco->consts; names = nco->names;
             goto frame_start;
         }
         if (callable.tag == VT_OBJ && callable.as.o->type == &T_type &&
@@ -1050,7 +1097,7 @@ fetch:
             Type *cls = (Type *)callable.as.o;
             Value init = type_lookup(cls, NAME(__init__));
             if (OBJ_IS(init, T_function) && !(((Code *)((Func *)AS_OBJ(init))->code)->flags & CO_GENERATOR)) {
-                call_init = obj_alloc(cls, cls->basicsize);   /* keeps the class alive */
+                call_init = instance_alloc(cls);             /* keeps the class alive */
                 args[-1] = V_OBJ(call_init);                  /* self takes the class's slot */
                 o_incref(call_init);
                 v_decref(callable);

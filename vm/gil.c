@@ -68,10 +68,27 @@
  *
  * SPINNING
  * Waking a sleeping thread costs the scheduler several microseconds. So a thread about
- * to park on a lock (not a sleep) first spins for a short while (SPIN_NS) watching for
- * the wake-up, and only then sleeps. At most one thread spins at a time. Threads do not
- * spin for the GIL itself: with two cores, a spinner would take the core that a thread
- * just woken from I/O needs.
+ * to park on a lock or an event (not a sleep) first spins for a short while (SPIN_NS)
+ * watching for the wake-up, and only then sleeps. A thread woken that way by another
+ * thread (which is about to block or let go) spins for the GIL too, and under
+ * io-priority asks the holder to drop only if no hand-off came during the spin: two
+ * threads passing a token back and forth then switch with no sleep and no forced switch
+ * (an Event ping-pong round trip costs a few microseconds). At most one thread spins
+ * at a time (a spinner that has just been handed the GIL counts as done), so with two
+ * cores a spinner never takes the core that a thread back from I/O needs. Threads back
+ * from sleep or I/O never spin.
+ *
+ * TIME SLICES (io-priority)
+ * Handing the GIL over quickly is worth nothing if the kernel lets the woken thread wait
+ * for a CPU. Linux's EEVDF scheduler lets a running thread finish its time slice (a few
+ * ms) before a waking thread of equal priority may preempt it, unless the waking thread
+ * asked for a shorter slice (sched_setattr's sched_runtime, Linux 6.12+): then it
+ * preempts at once. So under io-priority a thread that blocks (sleep, I/O, a lock or an
+ * event) asks for a 100 us slice, and a thread that is preempted by the GIL's switch
+ * interval (CPU-bound) goes back to the default one: the sleeper beside two CPU-bound
+ * threads wakes within microseconds instead of up to a scheduler tick (4 ms) late. Only
+ * SCHED_OTHER threads are touched, their nice value is kept, and on kernels without the
+ * feature nothing changes.
  *
  * REPRODUCIBLE SCHEDULES (--schedule=deterministic, --schedule=random --seed=S)
  * Under a policy, who runs next depends on time: when a woken pthread reaches take_x,
@@ -113,6 +130,7 @@
  * sys.gilstats() returns them.
  */
 #include "gil.h"
+#include "gtrace.h"
 #include "state.h"
 #include "str.h"
 #include "containers.h"
@@ -125,6 +143,8 @@
 #include <errno.h>
 #include <unistd.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sched.h>
 
 volatile int gil_engaged;
 
@@ -175,6 +195,19 @@ static inline void __builtin_ia32_pause_compat(void) {
 }
 
 static inline void set_breaker(ThreadState *ts) { __atomic_store_n(&ts->eval_breaker, 1, __ATOMIC_RELAXED); }
+
+/* The timeline label of a blocking call (defined with the deadlock reports). */
+static uint32_t trace_label(ThreadState *ts, const char *what);
+
+/* Timeline (vm/gtrace.c): ts changes state or marks an instant at t, when traced. */
+static inline void trace(ThreadState *ts, uint64_t t, int kind, uint32_t arg) {
+    if (ts->gil.trace) gtrace_record(ts->gil.trace, t, kind, arg);
+}
+
+/* The same, now (the clock is read only when traced). */
+static inline void trace_now(ThreadState *ts, int kind, uint32_t arg) {
+    if (ts->gil.trace) gtrace_record(ts->gil.trace, gil_now_ns(), kind, arg);
+}
 
 /* ---- configuration ---- */
 
@@ -277,6 +310,8 @@ void gil_thread_init(ThreadState *ts) {
     cond_init_mono(&ts->gil.cv);
     ts->gil.stats.start_ns = gil_now_ns();
     ts->gil.ticks_base = ts->ticks_left = slice_ticks();
+    ts->gil.trace = gtrace_thread_new(ts, ts->gil.stats.start_ns);
+    ts->gil.trace_tid = ts->gil.trace ? ts->gil.trace->tid : 0;
 }
 
 void gil_engage(ThreadState *ts) {
@@ -291,6 +326,7 @@ void gil_thread_fini(ThreadState *ts) {
     /* it still holds the GIL: its last hold counts too (the drop after this is not recorded) */
     ts->gil.stats.hold_ns += ts->gil.stats.end_ns - ts->gil.hold_start_ns;
     ts->gil.hold_start_ns = ts->gil.stats.end_ns;
+    gtrace_thread_end(ts, ts->gil.stats.end_ns);
     pthread_mutex_lock(&G.mu);
     FinishedThread **arr = (FinishedThread **)&G.finished;
     if (G.nfinished == G.capfinished) {
@@ -366,9 +402,68 @@ static void became_holder(ThreadState *ts, uint64_t waited_from) {
     if (w > ts->gil.stats.longest_wait_ns) ts->gil.stats.longest_wait_ns = w;
     ts->gil.stats.acquisitions++;
     ts->gil.hold_start_ns = now;
+    trace(ts, now, GT_RUNNING, 0);
 }
 
-/* Takes the GIL; front puts a fifo waiter at the head of the queue and asks the holder to drop. */
+/* The kernel's struct sched_attr (glibc has no wrapper). */
+typedef struct SchedAttr {
+    uint32_t size, sched_policy;
+    uint64_t sched_flags;
+    int32_t sched_nice;
+    uint32_t sched_priority;
+    uint64_t sched_runtime, sched_deadline, sched_period;
+    uint32_t sched_util_min, sched_util_max;
+} SchedAttr;
+#define SHORT_SLICE_NS 100000u
+
+/* Asks the kernel for short (or back to default) time slices for the calling thread,
+ * which is ts (see TIME SLICES above); a system call only when the wish changes. */
+static void set_short_slice(ThreadState *ts, bool on) {
+    if (G.policy != GIL_IO_PRIORITY || ts->gil.short_slice == (int)on || ts->gil.short_slice < 0) return;
+#if defined(SYS_sched_getattr) && defined(SYS_sched_setattr)
+    SchedAttr a;
+    memset(&a, 0, sizeof a);
+    if (syscall(SYS_sched_getattr, 0, &a, sizeof a, 0) == 0 && a.sched_policy == SCHED_OTHER) {
+        a.size = sizeof a;
+        a.sched_flags = 0;
+        a.sched_runtime = on ? SHORT_SLICE_NS : 0;
+        if (syscall(SYS_sched_setattr, 0, &a, 0) == 0) {
+            ts->gil.short_slice = on;
+            return;
+        }
+    }
+#endif
+    ts->gil.short_slice = -1;
+}
+
+/* Claims the one spinning slot: free, or still held by the thread that now holds the GIL
+ * (it got the GIL it spun for and has stopped spinning; it just has not said so yet). */
+static bool spin_claim(ThreadState *ts) {
+    if (sysconf_ncpu() < 2) return false;
+    ThreadState *s = __atomic_load_n(&G.spinner, __ATOMIC_ACQUIRE);
+    if (s && s != __atomic_load_n(&G.holder, __ATOMIC_ACQUIRE)) return false;
+    return __atomic_compare_exchange_n(&G.spinner, &s, ts, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+/* Gives the spinning slot back, unless another thread has claimed it meanwhile. */
+static void spin_release(ThreadState *ts) {
+    ThreadState *s = ts;
+    __atomic_compare_exchange_n(&G.spinner, &s, NULL, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
+/* ts asks the holder to drop the GIL at its next check (G.mu held). */
+static void request_drop(ThreadState *ts) {
+    __atomic_store_n(&G.drop_request, 1, __ATOMIC_RELAXED);
+    if (G.holder) {
+        set_breaker(G.holder);
+        trace_now(ts, GT_DROPREQ, G.holder->gil.trace_tid);
+    }
+}
+
+/* Takes the GIL; front puts a fifo waiter at the head of the queue and asks the holder to
+ * drop. With spin (a thread woken by another one, which is about to block or let go) it
+ * first spins for a hand-off, and asks for the drop only if none came meanwhile: so a
+ * ping-pong between two threads runs without forced switches or sleeps. */
 static void take_x(ThreadState *ts, bool front, bool spin) {
     uint64_t t0 = gil_now_ns();
     pthread_mutex_lock(&G.mu);
@@ -381,24 +476,28 @@ static void take_x(ThreadState *ts, bool front, bool spin) {
                 pthread_mutex_unlock(&G.mu);
                 return;
             }
+        }
+        trace(ts, t0, GT_WAITING, 0);
+        spin = spin && spin_claim(ts);
+        if (!ts->gil.in_queue) {
             if (front) {
                 q_push_front(ts);
-                __atomic_store_n(&G.drop_request, 1, __ATOMIC_RELAXED);
-                if (G.holder) set_breaker(G.holder);
+                if (!spin) request_drop(ts);
             } else {
                 q_push_back(ts);
             }
         }
         __atomic_add_fetch(&G.nwaiting, 1, __ATOMIC_RELAXED);
         if (G.holder && !G.schedule) set_breaker(G.holder);
-        if (spin && sysconf_ncpu() > 1 && !__atomic_exchange_n(&G.spinner, 1, __ATOMIC_ACQ_REL)) {
+        if (spin) {
             /* spin briefly for the hand-off before sleeping */
             pthread_mutex_unlock(&G.mu);
             uint64_t until = gil_now_ns() + SPIN_NS;
             while (__atomic_load_n(&G.holder, __ATOMIC_ACQUIRE) != ts && gil_now_ns() < until)
                 __builtin_ia32_pause_compat();
+            spin_release(ts);
             pthread_mutex_lock(&G.mu);
-            __atomic_store_n(&G.spinner, 0, __ATOMIC_RELEASE);
+            if (front && G.holder != ts) request_drop(ts);
         }
         while (G.holder != ts) {
             if (G.interval_ns && G.qhead == ts && G.holder) {
@@ -409,6 +508,7 @@ static void take_x(ThreadState *ts, bool front, bool spin) {
                 if (r == ETIMEDOUT && G.holder != ts && G.holder && G.switch_number == sw) {
                     __atomic_store_n(&G.drop_request, 1, __ATOMIC_RELAXED);
                     set_breaker(G.holder);
+                    trace_now(ts, GT_DROPREQ, G.holder->gil.trace_tid);
                 }
             } else {
                 pthread_cond_wait(&ts->gil.cv, &G.mu);
@@ -424,12 +524,16 @@ static void take_x(ThreadState *ts, bool front, bool spin) {
         if (w > ts->gil.stats.longest_wait_ns) ts->gil.stats.longest_wait_ns = w;
         ts->gil.stats.acquisitions++;
         ts->gil.hold_start_ns = now;
+        trace(ts, now, GT_RUNNING, 0);
         pthread_mutex_unlock(&G.mu);
         return;
     }
     /* ticks and timed: a plain lock built from a mutex and a condition variable */
     __atomic_add_fetch(&G.nwaiting, 1, __ATOMIC_RELAXED);
-    if (G.holder) set_breaker(G.holder);
+    if (G.holder) {
+        set_breaker(G.holder);
+        trace(ts, t0, GT_WAITING, 0);
+    }
     while (G.holder) {
         if (G.policy == GIL_TIMED || G.interval_ns) {
             uint64_t sw = G.switch_number;
@@ -439,6 +543,7 @@ static void take_x(ThreadState *ts, bool front, bool spin) {
             if (r == ETIMEDOUT && G.holder && G.switch_number == sw) {
                 __atomic_store_n(&G.drop_request, 1, __ATOMIC_RELAXED);
                 set_breaker(G.holder);
+                trace_now(ts, GT_DROPREQ, G.holder->gil.trace_tid);
             }
         } else {
             pthread_cond_wait(&G.cv, &G.mu);
@@ -463,13 +568,14 @@ static void hand_to_head(void) {
     pthread_cond_signal(&next->gil.cv);
 }
 
-/* Drops the GIL (G.mu not held); fifo policies hand it to the head of the queue. park:
- * the thread is about to park (a schedule puts it back in the queue when it is unparked). */
-static void drop_x(ThreadState *ts, bool park) {
+/* Drops the GIL (G.mu not held), ts going to state (label: what it blocks in); fifo
+ * policies hand the GIL to the head of the queue. */
+static void drop(ThreadState *ts, int state, uint32_t label) {
     pthread_mutex_lock(&G.mu);
-    ts->gil.stats.hold_ns += gil_now_ns() - ts->gil.hold_start_ns;
+    uint64_t now = gil_now_ns();
+    ts->gil.stats.hold_ns += now - ts->gil.hold_start_ns;
+    trace(ts, now, state, label);
     __atomic_store_n(&G.drop_request, 0, __ATOMIC_RELAXED);
-    ts->gil.parked = park && G.schedule;
     if (fifo_policy() && G.qhead) {
         hand_to_head();
     } else {
@@ -479,18 +585,18 @@ static void drop_x(ThreadState *ts, bool park) {
     pthread_mutex_unlock(&G.mu);
 }
 
-/* Drops the GIL (G.mu not held). */
-static inline void drop(ThreadState *ts) { drop_x(ts, false); }
-
 /* Schedules: hands the GIL to the next runnable thread, if there is one, and waits in the
- * queue for its turn again; returns whether it switched (GIL held). */
-static bool sched_switch(ThreadState *ts) {
+ * queue for its turn again; returns whether it switched (GIL held). forced: the slice ran out. */
+static bool sched_switch(ThreadState *ts, bool forced) {
     pthread_mutex_lock(&G.mu);
     if (!G.qhead) {
         pthread_mutex_unlock(&G.mu);
         return false;
     }
-    ts->gil.stats.hold_ns += gil_now_ns() - ts->gil.hold_start_ns;
+    uint64_t now = gil_now_ns();
+    ts->gil.stats.hold_ns += now - ts->gil.hold_start_ns;
+    if (forced) trace(ts, now, GT_FORCED, 0);
+    trace(ts, now, GT_WAITING, 0);
     hand_to_head();
     q_push_back(ts);
     pthread_mutex_unlock(&G.mu);
@@ -525,12 +631,12 @@ void gil_take(ThreadState *ts) {
 
 void gil_drop(ThreadState *ts) {
     slice_reset(ts);
-    drop(ts);
+    drop(ts, GT_WAITING, 0);
 }
 
 void gil_yield(ThreadState *ts) {
     if (G.schedule) {
-        if (sched_switch(ts)) ts->gil.stats.forced++;
+        if (sched_switch(ts, true)) ts->gil.stats.forced++;
         return;
     }
     if (__atomic_load_n(&G.nwaiting, __ATOMIC_RELAXED) == 0) {
@@ -538,16 +644,19 @@ void gil_yield(ThreadState *ts) {
         return;
     }
     ts->gil.stats.forced++;
+    set_short_slice(ts, false);
     switch (G.policy) {
     case GIL_TICKS:
-        drop(ts);
+        trace_now(ts, GT_FORCED, 0);
+        drop(ts, GT_WAITING, 0);
         take(ts, false);
         break;
     case GIL_TIMED: {
         pthread_mutex_lock(&G.mu);
         uint64_t sw = G.switch_number;
         pthread_mutex_unlock(&G.mu);
-        drop(ts);
+        trace_now(ts, GT_FORCED, 0);
+        drop(ts, GT_WAITING, 0);
         /* FORCE_SWITCHING: wait until someone else has taken the GIL */
         pthread_mutex_lock(&G.mu);
         while (G.switch_number == sw && G.nwaiting > 0) pthread_cond_wait(&G.switch_cv, &G.mu);
@@ -564,7 +673,10 @@ void gil_yield(ThreadState *ts) {
             ts->gil.stats.forced--;
             break;
         }
-        ts->gil.stats.hold_ns += gil_now_ns() - ts->gil.hold_start_ns;
+        uint64_t now = gil_now_ns();
+        ts->gil.stats.hold_ns += now - ts->gil.hold_start_ns;
+        trace(ts, now, GT_FORCED, 0);
+        trace(ts, now, GT_WAITING, 0);
         hand_to_head();
         pthread_mutex_unlock(&G.mu);
         take(ts, false);
@@ -597,8 +709,9 @@ void gil_check_drop(ThreadState *ts) {
 void gil_blocking_begin(ThreadState *ts, const char *what) {
     ts->gil.blocked_on = what;
     ts->gil.stats.voluntary++;
+    set_short_slice(ts, true);
     slice_reset(ts);
-    drop(ts);
+    drop(ts, GT_BLOCKED, ts->gil.trace ? trace_label(ts, what) : 0);
 }
 
 void gil_blocking_end(ThreadState *ts) {
@@ -614,15 +727,40 @@ static bool lib_frame(Frame *f) {
     return f->code && f->code->filename && strncmp(STR_DATA(f->code->filename), "<frozen ", 8) == 0;
 }
 
+/* The library function a thread is in, called from user code (its outermost frame of the
+ * innermost run of library frames), or NULL; *user gets the user frame that called it. */
+static Frame *api_frame(ThreadState *t, Frame **user) {
+    Frame *api = NULL, *f = t->frame;
+    for (; f && lib_frame(f); f = f->prev) api = f;
+    if (user) *user = f;
+    return api;
+}
+
+/* Whether a frame is threading's start of a thread (the frames below a thread's target). */
+static bool thread_entry_frame(Frame *f) {
+    static const char *const names[] = { "Thread._bootstrap", "Thread._bootstrap_inner", "Thread.run" };
+    if (!f->code->qualname) return false;
+    for (int i = 0; i < 3; i++)
+        if (strcmp(STR_DATA(f->code->qualname), names[i]) == 0) return true;
+    return false;
+}
+
+/* Timeline label of a blocking call: the call, and the library function it serves. */
+static uint32_t trace_label(ThreadState *ts, const char *what) {
+    Frame *user, *api = api_frame(ts, &user);
+    if (api && !user) {
+        /* library code only (a thread whose target is a library function): the function
+         * called by threading's start of the thread */
+        api = NULL;
+        for (Frame *f = ts->frame; f && !thread_entry_frame(f); f = f->prev) api = f;
+    }
+    return gtrace_label(ts->gil.trace, what, api && api->code->qualname ? STR_DATA(api->code->qualname) : NULL);
+}
+
 /* Describes where a thread stands: what it waits in and its innermost user frame. */
 static void describe_thread(StrBuf *b, ThreadState *t) {
     const char *name = t->name ? STR_DATA(t->name) : (t == the_interp.main_ts ? "MainThread" : "Thread");
-    Frame *user = NULL, *api = NULL;
-    for (Frame *f = t->frame; f; f = f->prev) {
-        if (lib_frame(f)) { api = f; continue; }
-        user = f;
-        break;
-    }
+    Frame *user, *api = api_frame(t, &user);
     sb_printf(b, "\n  %s: waiting in ", name);
     if (api && api->code->qualname) sb_printf(b, "%s()", STR_DATA(api->code->qualname));
     else sb_printf(b, "%s", t->gil.blocked_on ? t->gil.blocked_on : "?");
@@ -650,7 +788,7 @@ static int sched_park_zero(ThreadState *ts, const char *what) {
     ts->gil.blocked_on = what;
     ts->gil.stats.voluntary++;
     slice_reset(ts);
-    sched_switch(ts);
+    sched_switch(ts, false);
     slice_reset(ts);
     ts->gil.blocked_on = NULL;
     if (!IS_NULL(ts->pending_exc)) {
@@ -675,7 +813,7 @@ int ts_park(ThreadState *ts, double timeout, const char *what) {
         /* a wake-up left over from when the thread was queued already must not end this
          * park: whether it came before its pthread looked is a matter of timing */
         pthread_mutex_lock(&ts->gil.mu);
-        ts->gil.unparked = 0;
+        __atomic_store_n(&ts->gil.unparked, 0, __ATOMIC_RELAXED);
         pthread_mutex_unlock(&ts->gil.mu);
         if (timeout == 0) return sched_park_zero(ts, what);
     }
@@ -690,6 +828,7 @@ int ts_park(ThreadState *ts, double timeout, const char *what) {
             ts->gil.blocked_forever = 0;
             ts->gil.blocked_on = NULL;
             if (the_interp.finalizing) {
+                gtrace_finish(ts);
                 fflush(stdout);
                 fprintf(stderr, "RuntimeError: %s\n", STR_DATA(report));
                 fflush(stderr);
@@ -713,16 +852,22 @@ int ts_park(ThreadState *ts, double timeout, const char *what) {
         ts->gil.blocked_on = what;
     }
     ts->gil.stats.voluntary++;
+    set_short_slice(ts, true);
     slice_reset(ts);
-    drop_x(ts, true);
-    if (timeout != 0 && strcmp(what, "sleep") != 0 && sysconf_ncpu() > 1 &&
-        !__atomic_exchange_n(&G.spinner, 1, __ATOMIC_ACQ_REL)) {
+    if (G.schedule) {
+        /* parked: a ts_unpark puts it back in the queue (G.mu: its pthread may be timing out) */
+        pthread_mutex_lock(&G.mu);
+        ts->gil.parked = 1;
+        pthread_mutex_unlock(&G.mu);
+    }
+    drop(ts, GT_BLOCKED, ts->gil.trace ? trace_label(ts, what) : 0);
+    if (timeout != 0 && strcmp(what, "sleep") != 0 && spin_claim(ts)) {
         /* spin briefly for the wake-up before sleeping */
         uint64_t until = gil_now_ns() + SPIN_NS;
         if (!forever && timeout * 1e9 < SPIN_NS) until = gil_now_ns() + (uint64_t)(timeout * 1e9);
         while (!__atomic_load_n(&ts->gil.unparked, __ATOMIC_ACQUIRE) && gil_now_ns() < until)
             __builtin_ia32_pause_compat();
-        __atomic_store_n(&G.spinner, 0, __ATOMIC_RELEASE);
+        spin_release(ts);
     }
     pthread_mutex_lock(&ts->gil.mu);
     uint64_t start = gil_now_ns();

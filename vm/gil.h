@@ -39,6 +39,9 @@ typedef struct GilThread {
     int64_t ticks_base;        /* ticks_left at the start of the current slice */
     int slack_set;             /* the thread's timer slack was lowered */
     int parked;                /* schedules: parked, and not yet put back in the ready queue */
+    int short_slice;           /* 1: the thread asked the kernel for short time slices; -1: cannot */
+    struct GtThread *trace;    /* its timeline buffer (--gil-trace, --gil-timeline), or NULL */
+    uint32_t trace_tid;        /* its track number in the timeline (0: none) */
 } GilThread;
 
 /* Sets the policy and interval; interval_ns > 0 is a time interval, else interval_instr

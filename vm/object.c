@@ -14,13 +14,50 @@
 #include <stdlib.h>
 #include <string.h>
 #include <inttypes.h>
+#include <sys/mman.h>
 
 /* ---- allocation ---- */
 
-/* Objects up to 256 bytes are recycled through per-size free lists (under the GIL). */
-#define FREELIST_MAX 2048
+/* Objects up to 512 bytes are small: they are carved from 256 KB chunks (mmap'ed, so
+ * zero and faulted in only when used) and recycled through a free list per 16-byte size
+ * class; everything under the GIL, so no locks (CPython's pymalloc, simplified: chunks
+ * are never returned to the system). Larger objects use calloc. Under AddressSanitizer
+ * every object uses calloc and free, so that use-after-free stays visible. */
+#define SMALL_MAX 512
+#define CHUNK_SIZE (256 * 1024)
+#if defined(__SANITIZE_ADDRESS__)
+#define POOLED 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define POOLED 0
+#endif
+#endif
+#ifndef POOLED
+#define POOLED 1
+#endif
 
-static inline int size_class(size_t size) { return size <= 256 ? (int)((size + 15) >> 4) - 1 : -1; }
+static inline int size_class(size_t size) { return POOLED && size <= SMALL_MAX ? (int)((size + 15) >> 4) - 1 : -1; }
+
+/* A zeroed block of size class c. */
+static void *small_alloc(int c) {
+    Interp *in = &the_interp;
+    size_t sz = (size_t)(c + 1) << 4;
+    char *mem = in->freelist[c];
+    if (mem) {
+        in->freelist[c] = *(void **)mem;
+        memset(mem, 0, sz);
+        return mem;
+    }
+    if ((size_t)(in->pool_end - in->pool_next) < sz) {
+        char *chunk = mmap(NULL, CHUNK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (chunk == MAP_FAILED) { fputs("tiny: out of memory\n", stderr); abort(); }
+        in->pool_next = chunk;
+        in->pool_end = chunk + CHUNK_SIZE;
+    }
+    mem = in->pool_next;
+    in->pool_next += sz;
+    return mem;
+}
 
 Obj *obj_alloc(Type *type, size_t size) {
     bool gc = type->flags & TF_GC;
@@ -28,13 +65,10 @@ Obj *obj_alloc(Type *type, size_t size) {
     size_t total = size + pre;
     char *mem;
     int c = size_class(total);
-    if (c >= 0 && the_interp.freelist[c]) {
-        mem = the_interp.freelist[c];
-        the_interp.freelist[c] = *(void **)mem;
-        the_interp.nfree[c]--;
-        memset(mem, 0, (size_t)(c + 1) << 4);
+    if (c >= 0) {
+        mem = small_alloc(c);
     } else {
-        mem = calloc(1, c >= 0 ? (size_t)(c + 1) << 4 : total);
+        mem = calloc(1, total);
         if (!mem) { fputs("tiny: out of memory\n", stderr); abort(); }
     }
     Obj *o = (Obj *)(mem + pre);
@@ -83,10 +117,9 @@ static void obj_free_now(Obj *o) {
     the_interp.live_objects--;
     char *mem = (char *)o - (gc ? sizeof(GCLink) : 0);
     int c = (int)(o->alloc_class & ~OBJ_GC_PREFIX) - 1;
-    if (c >= 0 && the_interp.nfree[c] < FREELIST_MAX) {
+    if (c >= 0) {
         *(void **)mem = the_interp.freelist[c];
         the_interp.freelist[c] = mem;
-        the_interp.nfree[c]++;
     } else {
         free(mem);
     }
@@ -384,11 +417,20 @@ static Value attr_error(ThreadState *ts, Value v, Obj *name) {
 }
 
 /* The instance dict of v, or NULL; create makes it on demand. */
-static Obj *instance_dict(Value v, bool create) {
+static Obj *value_dict(Value v, bool create) {
     if (v.tag != VT_OBJ || !(v.as.o->type->flags & TF_HAS_DICT)) return NULL;
-    Instance *in = (Instance *)v.as.o;
-    if (!in->dict && create) in->dict = dict_new();
-    return in->dict;
+    return instance_dict(v.as.o, create);
+}
+
+/* v's own attribute name (its slots or its __dict__), borrowed, or V_NULL. */
+static Value own_attr(Value v, Type *t, Obj *name) {
+    if ((t->flags & TF_INLINE) && !((Instance *)v.as.o)->dict) {
+        InlineInstance *ii = (InlineInstance *)v.as.o;
+        int32_t i = instance_key_index(t, name);
+        return i >= 0 && (uint32_t)i < ii->nset ? ii->vals[i] : V_NULL;
+    }
+    Obj *d = value_dict(v, false);
+    return d ? dict_get_str(d, name) : V_NULL;
 }
 
 /* Binds an attribute found on a type to an instance (descriptors). */
@@ -413,15 +455,12 @@ Value obj_generic_getattr(ThreadState *ts, Value v, Obj *name) {
     Type *t = obj_type(v);
     Value attr = type_lookup(t, name);
     if (!IS_NULL(attr) && OBJ_IS(attr, T_property)) return bind_attr(ts, attr, v, t);
-    Obj *d = instance_dict(v, false);
-    if (d) {
-        Value r = dict_get_str(d, name);
-        if (!IS_NULL(r)) return v_new(r);
-    }
+    Value own = own_attr(v, t, name);
+    if (!IS_NULL(own)) return v_new(own);
     if (!IS_NULL(attr)) return bind_attr(ts, attr, v, t);
     if (name == NAME(__class__)) return v_new(V_OBJ(t));
     if (name == NAME(__dict__) && v.tag == VT_OBJ && (t->flags & TF_HAS_DICT))
-        return v_new(V_OBJ(instance_dict(v, true)));
+        return v_new(V_OBJ(value_dict(v, true)));
     return attr_error(ts, v, name);
 }
 
@@ -441,7 +480,8 @@ int obj_generic_setattr(ThreadState *ts, Value v, Obj *name, Value val) {
         v_decref(r);
         return 0;
     }
-    Obj *d = instance_dict(v, true);
+    if (!IS_NULL(val) && (t->flags & TF_INLINE) && instance_store_inline(v.as.o, name, val)) return 0;
+    Obj *d = value_dict(v, true);
     if (!d) {
         if (IS_NULL(attr))
             exc_raise(ts, &T_AttributeError, "'%s' object has no attribute '%s'", t->name, STR_DATA(name));
@@ -482,8 +522,7 @@ int obj_get_method(ThreadState *ts, Value v, Obj *name, Value *meth) {
         Value attr = type_lookup(t, name);
         if (attr.tag == VT_OBJ && (attr.as.o->type == &T_function ||
             (attr.as.o->type == &T_builtin && IS_NULL(((CFunc *)attr.as.o)->self)))) {
-            Obj *d = instance_dict(v, false);
-            if (!d || IS_NULL(dict_get_str(d, name))) {
+            if (IS_NULL(own_attr(v, t, name))) {
                 *meth = v_new(attr);
                 return 1;
             }

@@ -19,8 +19,8 @@ typedef struct Type Type;
 #define IMMORTAL_REFCNT ((int64_t)1 << 60)
 
 /* The header of every heap object: 24 bytes. gc_refs is scratch for the cycle collector;
- * alloc_class is the free-list size class the memory came from plus one (0: plain
- * malloc), with OBJ_GC_PREFIX set when a GCLink precedes the object: container objects
+ * alloc_class is the small-object size class of its memory plus one (0: calloc'ed,
+ * see obj_alloc), with OBJ_GC_PREFIX set when a GCLink precedes the object: container objects
  * (type flag TF_GC) are allocated with those links, which chain them into the
  * interpreter's GC list; other objects (str, bytes, ...) carry none. */
 typedef struct Obj {
@@ -102,7 +102,8 @@ enum {
     TF_BASETYPE = 4,  /* may be subclassed */
     TF_HAS_DICT = 8,  /* instances start with an Instance layout (a __dict__) */
     TF_EXCEPTION = 16, /* BaseException or a subclass: instances have the Exc layout */
-    TF_PLAIN = 32      /* instances use the generic attribute protocol on their __dict__ */
+    TF_PLAIN = 32,     /* instances use the generic attribute protocol on their __dict__ */
+    TF_INLINE = 64     /* instances are InlineInstances (attributes in shared-key slots) */
 };
 
 /* Visitor for GC traversal. */
@@ -123,6 +124,8 @@ struct Type {
     uint32_t flags;
     size_t basicsize;            /* bytes to allocate for an instance */
     const MethodDef *methods;    /* native methods, installed into dict by type_ready */
+    Obj **ikeys;                 /* TF_INLINE: attribute names of the instances' slots (owned) */
+    uint32_t nikeys, ikeys_cap;  /* names in ikeys; room in ikeys */
 
     /* Constructor: type(args). NULL: "cannot create 'X' instances". */
     Value (*new_)(ThreadState *ts, Type *type, Value *args, int nargs, Obj *kwnames);
@@ -245,6 +248,13 @@ typedef struct Property { Obj hdr; Value fget, fset, fdel; } Property;
 
 /* An instance of a class: attributes in a dict. Any type with TF_HAS_DICT starts so. */
 typedef struct Instance { Obj hdr; Obj *dict; } Instance;
+
+/* An instance of a TF_INLINE class (CPython 3.11's "inline values"). While dict is NULL
+ * its attributes live in vals, slot i holding the attribute named type->ikeys[i]: the
+ * class's shared key list, names in the order its instances first set them. The first
+ * nset slots are set, in this instance's insertion order. Setting an attribute out of
+ * that order, deleting one, or asking for __dict__ moves them into a dict for good. */
+typedef struct InlineInstance { Instance in; uint32_t cap, nset; Value vals[]; } InlineInstance;
 
 /* An exception instance (BaseException and subclasses, user ones included). */
 typedef struct Exc {

@@ -61,6 +61,7 @@ void ts_free(ThreadState *ts) {
     if (ts->next != ts)
         for (ThreadState **p = &in->threads; *p; p = &(*p)->next)
             if (*p == ts) { *p = ts->next; break; }
+    if (ts->gil.trace) gtrace_thread_discard(ts->gil.trace);  /* it never ran */
     v_decref(ts->exc);
     v_decref(ts->exc_info);
     o_xdecref(ts->repr_active);
@@ -155,6 +156,7 @@ void interp_after_fork_child(ThreadState *ts) {
     gil_engaged = 0;
     ts->ticks_left = ts->gil.ticks_base = (int64_t)1 << 62;
     memset(&ts->gil.stats, 0, sizeof ts->gil.stats);
+    gtrace_after_fork_child(ts);
     ts->gil.stats.start_ns = gil_now_ns();
     in->gil.start_ns = ts->gil.stats.start_ns;
     in->gil.switches = 0;
@@ -177,6 +179,7 @@ void interp_fini(ThreadState *ts) {
     shutdown_threads(ts);
     io_flush_std(ts);
     exc_clear(ts);
+    gtrace_finish(ts);
     if (in->gil_stats) gil_print_stats(stderr);
 #ifndef TINY_DEBUG
     if (!in->debug_leaks) return;

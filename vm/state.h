@@ -9,6 +9,7 @@
 #include "object.h"
 #include <signal.h>
 #include "gil.h"
+#include "gtrace.h"
 
 struct Frame;
 
@@ -36,7 +37,7 @@ typedef struct GilState {
     uint64_t start_ns;
     int nthreads;               /* live tiny threads (main included) */
     int nparked_forever;        /* threads parked without timeout on tiny primitives */
-    int spinner;                /* a thread is spinning for the GIL or a wake-up (at most one) */
+    struct ThreadState *spinner; /* the thread spinning for the GIL or a wake-up (at most one) */
     int ncpu;                   /* online CPUs (spinning only helps with more than one) */
     int spin_for_gil;           /* spin before sleeping on the GIL too (off: see gil.c) */
     GilSchedule schedule;       /* --schedule: who runs next is decided by instruction counts only */
@@ -69,14 +70,15 @@ typedef struct Interp {
     int interactive;        /* running the REPL */
     GilState gil;
     int gil_stats;          /* --gil-stats: print the report at exit */
+    GtState gtrace;         /* --gil-trace, --gil-timeline (vm/gtrace.c) */
     int finalizing;         /* the main program has ended: waiting for threads, exiting */
     uint64_t type_epoch;    /* bumped when any class namespace changes: invalidates type_cache */
     uint64_t dict_version;  /* source of dict versions: unique across all dicts */
-    void *freelist[16];     /* freed objects by 16-byte size class (obj_alloc/obj_free) */
+    void *freelist[32];     /* freed small objects by 16-byte size class (obj_alloc/obj_free) */
+    char *pool_next, *pool_end; /* the unused rest of the newest small-object chunk */
     int free_depth;         /* nesting of obj_free (deallocations freeing their contents) */
     Obj **free_pending;     /* objects whose deallocation was deferred (the "trashcan") */
     int64_t nfree_pending, capfree_pending;
-    int nfree[16];
     TypeCacheEntry type_cache[TYPE_CACHE_SIZE];
     int debug_leaks;        /* report leaks at exit */
     void *dict_small_tables; /* freed smallest dict tables kept for reuse (vm/dict.c) */
