@@ -20,6 +20,16 @@
 #include <unistd.h>
 #include <string.h>
 #include <sys/stat.h>
+#if defined(__SANITIZE_ADDRESS__)
+#define TINY_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TINY_LSAN 1
+#endif
+#endif
+#ifdef TINY_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
 
 /* Exit status after an uncaught KeyboardInterrupt (128 + SIGINT, as CPython's shell sees it). */
 #define EXIT_SIGINT 130
@@ -488,6 +498,13 @@ int tiny_fini(int status) {
     }
     fflush(stdout);
     fflush(stderr);
+#ifdef TINY_LSAN
+    /* LeakSanitizer scans the heap, stacks and globals, not the mmap'ed frame arenas: a
+     * thread still waiting for the GIL at exit (this thread holds it for good now) keeps
+     * objects alive in its frames, which would otherwise be reported as leaked */
+    for (ThreadState *t = the_interp.threads; t; t = t->next)
+        if (t != ts && t->arena_top > t->arena) __lsan_register_root_region(t->arena, (size_t)(t->arena_top - t->arena));
+#endif
     /* A child forked from a process with several threads still holds what those
      * threads owned; they are gone, so no exit-time leak check (LeakSanitizer's
      * included) can judge this process: leave without one. */
