@@ -337,6 +337,7 @@ void gil_thread_fini(ThreadState *ts) {
     snprintf(ft->name, sizeof ft->name, "%s", ts->name ? STR_DATA(ts->name) : "Thread");
     ft->st = ts->gil.stats;
     pthread_mutex_unlock(&G.mu);
+    while (__atomic_load_n(&G.wakes_in_flight, __ATOMIC_ACQUIRE)) sched_yield();
     pthread_mutex_destroy(&ts->gil.mu);
     pthread_cond_destroy(&ts->gil.cv);
 }
@@ -415,6 +416,9 @@ typedef struct SchedAttr {
     uint32_t sched_util_min, sched_util_max;
 } SchedAttr;
 #define SHORT_SLICE_NS 100000u
+#ifndef SCHED_BATCH
+#define SCHED_BATCH 3
+#endif
 
 /* Asks the kernel for short (or back to default) time slices for the calling thread,
  * which is ts (see TIME SLICES above); a system call only when the wish changes. */
@@ -423,9 +427,11 @@ static void set_short_slice(ThreadState *ts, bool on) {
 #if defined(SYS_sched_getattr) && defined(SYS_sched_setattr)
     SchedAttr a;
     memset(&a, 0, sizeof a);
-    if (syscall(SYS_sched_getattr, 0, &a, sizeof a, 0) == 0 && a.sched_policy == SCHED_OTHER) {
+    if (syscall(SYS_sched_getattr, 0, &a, sizeof a, 0) == 0 &&
+        (a.sched_policy == SCHED_OTHER || a.sched_policy == SCHED_BATCH)) {
         a.size = sizeof a;
         a.sched_flags = 0;
+        a.sched_policy = on ? SCHED_OTHER : SCHED_BATCH;
         a.sched_runtime = on ? SHORT_SLICE_NS : 0;
         if (syscall(SYS_sched_setattr, 0, &a, 0) == 0) {
             ts->gil.short_slice = on;
@@ -558,14 +564,33 @@ static void take_x(ThreadState *ts, bool front, bool spin) {
 /* Takes the GIL without spinning for it. */
 static inline void take(ThreadState *ts, bool front) { take_x(ts, front, false); }
 
-/* Hands the GIL to the head of the ready queue (G.mu held, queue not empty). */
-static void hand_to_head(void) {
+/* The threads a hand-off wakes once G.mu is released: the new holder, and the new head
+ * of the queue (NULL if none). */
+typedef struct Wake { ThreadState *next, *head; } Wake;
+
+/* Hands the GIL to the head of the ready queue (G.mu held, queue not empty); the caller
+ * then calls unlock_and_wake(w). */
+static void hand_to_head(Wake *w) {
     ThreadState *next = q_next();
     __atomic_store_n(&G.holder, next, __ATOMIC_RELEASE);
-    if (G.qhead) pthread_cond_signal(&G.qhead->gil.cv);  /* the new head starts its interval timer */
+    w->next = next;
+    w->head = G.qhead;   /* the new head starts its interval timer */
     G.switch_number++;
     G.switches++;
-    pthread_cond_signal(&next->gil.cv);
+    __atomic_add_fetch(&G.wakes_in_flight, 1, __ATOMIC_ACQ_REL);
+}
+
+/* Releases G.mu, then wakes the threads hand_to_head chose. Woken before the unlock, a
+ * thread would find G.mu still held and sleep again on it, so the unlock would have to
+ * wake it a second time, and that second wake-up can cost the unlocking thread its CPU
+ * until the next scheduler tick (a sleeper going back to sleep was seen stuck for up to
+ * 4 ms in pthread_mutex_unlock). A thread cannot end while a wake-up of it is in flight:
+ * gil_thread_fini waits for wakes_in_flight to drop to zero. */
+static void unlock_and_wake(Wake *w) {
+    pthread_mutex_unlock(&G.mu);
+    pthread_cond_signal(&w->next->gil.cv);
+    if (w->head) pthread_cond_signal(&w->head->gil.cv);
+    __atomic_sub_fetch(&G.wakes_in_flight, 1, __ATOMIC_ACQ_REL);
 }
 
 /* Drops the GIL (G.mu not held), ts going to state (label: what it blocks in); fifo
@@ -577,11 +602,13 @@ static void drop(ThreadState *ts, int state, uint32_t label) {
     trace(ts, now, state, label);
     __atomic_store_n(&G.drop_request, 0, __ATOMIC_RELAXED);
     if (fifo_policy() && G.qhead) {
-        hand_to_head();
-    } else {
-        __atomic_store_n(&G.holder, NULL, __ATOMIC_RELEASE);
-        if (G.nwaiting) pthread_cond_signal(&G.cv);
+        Wake w;
+        hand_to_head(&w);
+        unlock_and_wake(&w);
+        return;
     }
+    __atomic_store_n(&G.holder, NULL, __ATOMIC_RELEASE);
+    if (G.nwaiting) pthread_cond_signal(&G.cv);
     pthread_mutex_unlock(&G.mu);
 }
 
@@ -597,9 +624,10 @@ static bool sched_switch(ThreadState *ts, bool forced) {
     ts->gil.stats.hold_ns += now - ts->gil.hold_start_ns;
     if (forced) trace(ts, now, GT_FORCED, 0);
     trace(ts, now, GT_WAITING, 0);
-    hand_to_head();
+    Wake w;
+    hand_to_head(&w);
     q_push_back(ts);
-    pthread_mutex_unlock(&G.mu);
+    unlock_and_wake(&w);
     take(ts, false);
     return true;
 }
@@ -677,8 +705,9 @@ void gil_yield(ThreadState *ts) {
         ts->gil.stats.hold_ns += now - ts->gil.hold_start_ns;
         trace(ts, now, GT_FORCED, 0);
         trace(ts, now, GT_WAITING, 0);
-        hand_to_head();
-        pthread_mutex_unlock(&G.mu);
+        Wake w;
+        hand_to_head(&w);
+        unlock_and_wake(&w);
         take(ts, false);
         break;
     }
@@ -869,11 +898,17 @@ int ts_park(ThreadState *ts, double timeout, const char *what) {
             __builtin_ia32_pause_compat();
         spin_release(ts);
     }
+    int result = 1;
+    bool is_main = ts == the_interp.main_ts;
+    /* seen while spinning: the waker may still hold ts->gil.mu, so taking it now would
+     * put this thread to sleep on it after all */
+    if (__atomic_exchange_n(&ts->gil.unparked, 0, __ATOMIC_ACQ_REL)) {
+        result = 0;
+        goto woken;
+    }
     pthread_mutex_lock(&ts->gil.mu);
     uint64_t start = gil_now_ns();
     uint64_t limit = forever ? UINT64_MAX : start + (uint64_t)(timeout * 1e9);
-    int result = 1;
-    bool is_main = ts == the_interp.main_ts;
     for (;;) {
         if (ts->gil.unparked) { result = 0; break; }
         if (is_main && (the_interp.sigint_pending || the_interp.sig_any_pending)) { result = -1; break; }
@@ -887,6 +922,7 @@ int ts_park(ThreadState *ts, double timeout, const char *what) {
     }
     __atomic_store_n(&ts->gil.unparked, 0, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&ts->gil.mu);
+woken:
     /* woken by another thread (a lock hand-over, not a sleep): that thread is about to
      * block or let go, so the GIL is worth a short spin */
     take_x(ts, G.policy == GIL_IO_PRIORITY, result == 0 && strcmp(what, "sleep") != 0);
@@ -925,8 +961,10 @@ void ts_unpark(ThreadState *target) {
     }
     pthread_mutex_lock(&target->gil.mu);
     __atomic_store_n(&target->gil.unparked, 1, __ATOMIC_RELEASE);
-    pthread_cond_signal(&target->gil.cv);
     pthread_mutex_unlock(&target->gil.mu);
+    /* signalled after the unlock, so that it does not wake only to wait for the mutex; it
+     * cannot have ended meanwhile: it needs the GIL, which this thread holds */
+    pthread_cond_signal(&target->gil.cv);
 }
 
 /* ---- statistics ---- */

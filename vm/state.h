@@ -38,6 +38,7 @@ typedef struct GilState {
     int nthreads;               /* live tiny threads (main included) */
     int nparked_forever;        /* threads parked without timeout on tiny primitives */
     struct ThreadState *spinner; /* the thread spinning for the GIL or a wake-up (at most one) */
+    int wakes_in_flight;        /* hand-offs between releasing G.mu and signalling (see unlock_and_wake) */
     int ncpu;                   /* online CPUs (spinning only helps with more than one) */
     int spin_for_gil;           /* spin before sleeping on the GIL too (off: see gil.c) */
     GilSchedule schedule;       /* --schedule: who runs next is decided by instruction counts only */
