@@ -85,10 +85,11 @@
  * asked for a shorter slice (sched_setattr's sched_runtime, Linux 6.12+): then it
  * preempts at once. So under io-priority a thread that blocks (sleep, I/O, a lock or an
  * event) asks for a 100 us slice, and a thread that is preempted by the GIL's switch
- * interval (CPU-bound) goes back to the default one: the sleeper beside two CPU-bound
+ * interval (CPU-bound) goes back to the default one and to SCHED_BATCH, under which a
+ * woken thread does not preempt the running one: the sleeper beside two CPU-bound
  * threads wakes within microseconds instead of up to a scheduler tick (4 ms) late. Only
- * SCHED_OTHER threads are touched, their nice value is kept, and on kernels without the
- * feature nothing changes.
+ * SCHED_OTHER/SCHED_BATCH threads are touched, their nice value is kept (so their share
+ * of the CPU is too), and on kernels without the feature nothing changes.
  *
  * REPRODUCIBLE SCHEDULES (--schedule=deterministic, --schedule=random --seed=S)
  * Under a policy, who runs next depends on time: when a woken pthread reaches take_x,
