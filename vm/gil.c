@@ -424,7 +424,8 @@ typedef struct SchedAttr {
 /* Asks the kernel for short (or back to default) time slices for the calling thread,
  * which is ts (see TIME SLICES above); a system call only when the wish changes. */
 static void set_short_slice(ThreadState *ts, bool on) {
-    if (G.policy != GIL_IO_PRIORITY || ts->gil.short_slice == (int)on || ts->gil.short_slice < 0) return;
+    int want = on ? 1 : 2;
+    if (G.policy != GIL_IO_PRIORITY || ts->gil.short_slice == want || ts->gil.short_slice < 0) return;
 #if defined(SYS_sched_getattr) && defined(SYS_sched_setattr)
     SchedAttr a;
     memset(&a, 0, sizeof a);
@@ -435,7 +436,7 @@ static void set_short_slice(ThreadState *ts, bool on) {
         a.sched_policy = on ? SCHED_OTHER : SCHED_BATCH;
         a.sched_runtime = on ? SHORT_SLICE_NS : 0;
         if (syscall(SYS_sched_setattr, 0, &a, 0) == 0) {
-            ts->gil.short_slice = on;
+            ts->gil.short_slice = want;
             return;
         }
     }
