@@ -73,10 +73,11 @@
  * thread (which is about to block or let go) spins for the GIL too, and under
  * io-priority asks the holder to drop only if no hand-off came during the spin: two
  * threads passing a token back and forth then switch with no sleep and no forced switch
- * (an Event ping-pong round trip costs a few microseconds). At most one thread spins
- * at a time (a spinner that has just been handed the GIL counts as done), so with two
- * cores a spinner never takes the core that a thread back from I/O needs. Threads back
- * from sleep or I/O never spin.
+ * (an Event ping-pong round trip costs a few microseconds). At most two threads spin at
+ * once, and only while the GIL's holder and the spinners together leave a CPU free (a
+ * spinner that has just been handed the GIL counts as done): so while a CPU-bound
+ * thread holds the GIL on a two-core machine only one thread spins, and the core a
+ * thread back from I/O needs stays free. Threads back from sleep or I/O never spin.
  *
  * TIME SLICES (io-priority)
  * Handing the GIL over quickly is worth nothing if the kernel lets the woken thread wait
@@ -444,19 +445,30 @@ static void set_short_slice(ThreadState *ts, bool on) {
     ts->gil.short_slice = -1;
 }
 
-/* Claims the one spinning slot: free, or still held by the thread that now holds the GIL
- * (it got the GIL it spun for and has stopped spinning; it just has not said so yet). */
+/* Claims one of the two spinning slots, if a spinner would not take a CPU that others
+ * need: the GIL's holder and the threads really spinning (a spinner that has just been
+ * handed the GIL has stopped; it just has not said so yet) must leave a CPU free. */
 static bool spin_claim(ThreadState *ts) {
     if (sysconf_ncpu() < 2) return false;
-    ThreadState *s = __atomic_load_n(&G.spinner, __ATOMIC_ACQUIRE);
-    if (s && s != __atomic_load_n(&G.holder, __ATOMIC_ACQUIRE)) return false;
-    return __atomic_compare_exchange_n(&G.spinner, &s, ts, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+    ThreadState *h = __atomic_load_n(&G.holder, __ATOMIC_ACQUIRE);
+    int busy = h != NULL, free_slot = -1;
+    for (int i = 0; i < 2; i++) {
+        ThreadState *s = __atomic_load_n(&G.spinners[i], __ATOMIC_ACQUIRE);
+        if (!s) free_slot = i;
+        else if (s != h) busy++;
+    }
+    if (free_slot < 0 || busy >= sysconf_ncpu()) return false;
+    ThreadState *none = NULL;
+    return __atomic_compare_exchange_n(&G.spinners[free_slot], &none, ts, false, __ATOMIC_ACQ_REL,
+                                       __ATOMIC_ACQUIRE);
 }
 
-/* Gives the spinning slot back, unless another thread has claimed it meanwhile. */
+/* Gives ts's spinning slot back. */
 static void spin_release(ThreadState *ts) {
-    ThreadState *s = ts;
-    __atomic_compare_exchange_n(&G.spinner, &s, NULL, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+    for (int i = 0; i < 2; i++) {
+        ThreadState *s = ts;
+        __atomic_compare_exchange_n(&G.spinners[i], &s, NULL, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+    }
 }
 
 /* ts asks the holder to drop the GIL at its next check (G.mu held). */

@@ -37,7 +37,7 @@ typedef struct GilState {
     uint64_t start_ns;
     int nthreads;               /* live tiny threads (main included) */
     int nparked_forever;        /* threads parked without timeout on tiny primitives */
-    struct ThreadState *spinner; /* the thread spinning for the GIL or a wake-up (at most one) */
+    struct ThreadState *spinners[2]; /* threads spinning for the GIL or a wake-up (spin_claim) */
     int wakes_in_flight;        /* hand-offs between releasing G.mu and signalling (see unlock_and_wake) */
     int ncpu;                   /* online CPUs (spinning only helps with more than one) */
     int spin_for_gil;           /* spin before sleeping on the GIL too (off: see gil.c) */
