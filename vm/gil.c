@@ -422,11 +422,12 @@ typedef struct SchedAttr {
 #define SCHED_BATCH 3
 #endif
 
-/* Asks the kernel for short (or back to default) time slices for the calling thread,
- * which is ts (see TIME SLICES above); a system call only when the wish changes. */
-static void set_short_slice(ThreadState *ts, bool on) {
-    int want = on ? 1 : 2;
-    if (G.policy != GIL_IO_PRIORITY || ts->gil.short_slice == want || ts->gil.short_slice < 0) return;
+/* Tells the kernel how the calling thread (ts) behaves (see TIME SLICES above): blocking,
+ * short time slices; CPU-bound, SCHED_BATCH with the default slice. A system call only
+ * when the mode changes. */
+static void sched_mode(ThreadState *ts, bool blocking) {
+    int want = blocking ? 1 : 2;
+    if (G.policy != GIL_IO_PRIORITY || ts->gil.sched_mode == want || ts->gil.sched_mode < 0) return;
 #if defined(SYS_sched_getattr) && defined(SYS_sched_setattr)
     SchedAttr a;
     memset(&a, 0, sizeof a);
@@ -434,15 +435,15 @@ static void set_short_slice(ThreadState *ts, bool on) {
         (a.sched_policy == SCHED_OTHER || a.sched_policy == SCHED_BATCH)) {
         a.size = sizeof a;
         a.sched_flags = 0;
-        a.sched_policy = on ? SCHED_OTHER : SCHED_BATCH;
-        a.sched_runtime = on ? SHORT_SLICE_NS : 0;
+        a.sched_policy = blocking ? SCHED_OTHER : SCHED_BATCH;
+        a.sched_runtime = blocking ? SHORT_SLICE_NS : 0;
         if (syscall(SYS_sched_setattr, 0, &a, 0) == 0) {
-            ts->gil.short_slice = want;
+            ts->gil.sched_mode = want;
             return;
         }
     }
 #endif
-    ts->gil.short_slice = -1;
+    ts->gil.sched_mode = -1;
 }
 
 /* Claims one of the two spinning slots, if a spinner would not take a CPU that others
@@ -686,7 +687,7 @@ void gil_yield(ThreadState *ts) {
         return;
     }
     ts->gil.stats.forced++;
-    set_short_slice(ts, false);
+    sched_mode(ts, false);
     switch (G.policy) {
     case GIL_TICKS:
         trace_now(ts, GT_FORCED, 0);
@@ -752,7 +753,7 @@ void gil_check_drop(ThreadState *ts) {
 void gil_blocking_begin(ThreadState *ts, const char *what) {
     ts->gil.blocked_on = what;
     ts->gil.stats.voluntary++;
-    set_short_slice(ts, true);
+    sched_mode(ts, true);
     slice_reset(ts);
     drop(ts, GT_BLOCKED, ts->gil.trace ? trace_label(ts, what) : 0);
 }
@@ -895,7 +896,7 @@ int ts_park(ThreadState *ts, double timeout, const char *what) {
         ts->gil.blocked_on = what;
     }
     ts->gil.stats.voluntary++;
-    set_short_slice(ts, true);
+    sched_mode(ts, true);
     slice_reset(ts);
     if (G.schedule) {
         /* parked: a ts_unpark puts it back in the queue (G.mu: its pthread may be timing out) */

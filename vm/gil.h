@@ -39,7 +39,7 @@ typedef struct GilThread {
     int64_t ticks_base;        /* ticks_left at the start of the current slice */
     int slack_set;             /* the thread's timer slack was lowered */
     int parked;                /* schedules: parked, and not yet put back in the ready queue */
-    int short_slice;           /* 0 as started, 1 short time slices, 2 SCHED_BATCH; -1: cannot */
+    int sched_mode;            /* 0 as started, 1 short time slices, 2 SCHED_BATCH; -1: cannot */
     struct GtThread *trace;    /* its timeline buffer (--gil-trace, --gil-timeline), or NULL */
     uint32_t trace_tid;        /* its track number in the timeline (0: none) */
 } GilThread;
