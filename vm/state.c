@@ -150,6 +150,9 @@ void interp_after_fork_child(ThreadState *ts) {
     in->gil.nthreads = 1;
     in->gil.nparked_forever = 0;
     in->gil.nfinished = 0;
+    /* threads caught spinning or between a hand-off and its wake-up are gone */
+    in->gil.spinners[0] = in->gil.spinners[1] = NULL;
+    in->gil.wakes_in_flight = 0;
     ts->gil.in_queue = 0;
     ts->gil.parked = 0;
     ts->gil.unparked = 0;
