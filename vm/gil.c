@@ -394,18 +394,23 @@ static ThreadState *q_next(void) {
 
 static bool fifo_policy(void) { return G.policy == GIL_FIFO || G.policy == GIL_IO_PRIORITY; }
 
-/* Records that ts now holds the GIL (G.mu held). */
-static void became_holder(ThreadState *ts, uint64_t waited_from) {
+/* Counts an acquisition by ts, which waited since waited_from (G.mu held). */
+static void count_acquired(ThreadState *ts, uint64_t waited_from) {
     uint64_t now = gil_now_ns();
-    __atomic_store_n(&G.holder, ts, __ATOMIC_RELEASE);
-    G.switch_number++;
-    G.switches++;
     uint64_t w = now - waited_from;
     ts->gil.stats.wait_ns += w;
     if (w > ts->gil.stats.longest_wait_ns) ts->gil.stats.longest_wait_ns = w;
     ts->gil.stats.acquisitions++;
     ts->gil.hold_start_ns = now;
     trace(ts, now, GT_RUNNING, 0);
+}
+
+/* Records that ts now holds the GIL (G.mu held). */
+static void became_holder(ThreadState *ts, uint64_t waited_from) {
+    __atomic_store_n(&G.holder, ts, __ATOMIC_RELEASE);
+    G.switch_number++;
+    G.switches++;
+    count_acquired(ts, waited_from);
 }
 
 /* The kernel's struct sched_attr (glibc has no wrapper). */
@@ -539,13 +544,7 @@ static void take_x(ThreadState *ts, bool front, bool spin) {
     }
     if (fifo_policy()) {
         /* the releaser made us holder; finish the bookkeeping */
-        uint64_t now = gil_now_ns();
-        uint64_t w = now - t0;
-        ts->gil.stats.wait_ns += w;
-        if (w > ts->gil.stats.longest_wait_ns) ts->gil.stats.longest_wait_ns = w;
-        ts->gil.stats.acquisitions++;
-        ts->gil.hold_start_ns = now;
-        trace(ts, now, GT_RUNNING, 0);
+        count_acquired(ts, t0);
         pthread_mutex_unlock(&G.mu);
         return;
     }
