@@ -22,7 +22,8 @@ LINKFLAGS = $(CSTD) $(OPT) $(MODE_FLAGS) $(CFLAGS) $(LDFLAGS)
 LDLIBS  := -lm -lpthread -lreadline
 TESTLIBS := -lcmocka -lm -lpthread
 
-SRC_CORE := $(wildcard compiler/*.c) $(wildcard vm/*.c) $(wildcard stdlib/*.c)
+SRC_CORE := $(wildcard compiler/*.c) $(wildcard vm/*.c) $(wildcard vm/objects/*.c) \
+            $(wildcard vm/gil/*.c) $(wildcard stdlib/*.c)
 SRC_CLI  := $(wildcard cli/*.c)
 SRC_UNIT := $(wildcard tests/unit/*.c)
 BUILD   ?= build/release

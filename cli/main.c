@@ -4,7 +4,7 @@
  * 2 for command-line misuse or a file that cannot be opened. */
 #include "api.h"
 #include "repl.h"
-#include "gil.h"
+#include "gil/gil.h"
 #include "state.h"
 #include <errno.h>
 #include <limits.h>

@@ -1,8 +1,8 @@
 /* ast.c — the AST arena: bump allocation in large chunks, one free for a whole tree,
  * plus the list of constants it owns; and a debugging dump. */
 #include "ast.h"
-#include "../vm/object.h"
-#include "../vm/str.h"
+#include "object.h"
+#include "objects/str.h"
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>

@@ -6,7 +6,7 @@
 #ifndef TINY_AST_H
 #define TINY_AST_H
 
-#include "../vm/value.h"
+#include "value.h"
 
 typedef struct Node Node;
 

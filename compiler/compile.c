@@ -41,10 +41,10 @@
 #include "compile.h"
 #include "parse.h"
 #include "symtab.h"
-#include "../vm/code.h"
-#include "../vm/str.h"
-#include "../vm/exc.h"
-#include "../vm/containers.h"
+#include "code.h"
+#include "objects/str.h"
+#include "exc.h"
+#include "objects/containers.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

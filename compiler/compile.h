@@ -3,7 +3,7 @@
 #ifndef TINY_COMPILE_H
 #define TINY_COMPILE_H
 
-#include "../vm/object.h"
+#include "object.h"
 
 /* Compile modes. */
 enum {

@@ -3,8 +3,8 @@
  * implicit joining inside brackets, backslash continuation, and its error messages
  * and positions. Tokens go into one growable array. */
 #include "lex.h"
-#include "../vm/exc.h"
-#include "../vm/str.h"
+#include "exc.h"
+#include "objects/str.h"
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>

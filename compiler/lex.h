@@ -4,7 +4,7 @@
 #ifndef TINY_LEX_H
 #define TINY_LEX_H
 
-#include "../vm/object.h"
+#include "object.h"
 
 /* Token kinds. Keywords get their own kinds; operators one kind each. */
 typedef enum {

@@ -14,8 +14,8 @@
  * ints are 64-bit. `...` becomes the name Ellipsis (a bare `...` statement is a pass). */
 #include "parse.h"
 #include "lex.h"
-#include "../vm/exc.h"
-#include "../vm/str.h"
+#include "exc.h"
+#include "objects/str.h"
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
 #define TINY_PARSE_H
 
 #include "ast.h"
-#include "../vm/object.h"
+#include "object.h"
 
 /* Parses a whole module. Returns NULL with SyntaxError (or IndentationError) pending on
  * ts, positioned as CPython 3.11 positions it. Sets *incomplete (if not NULL) when the

@@ -1,8 +1,8 @@
 /* symtab.c — scope analysis (see symtab.h). Errors are CPython 3.11's symtable errors. */
 #include "symtab.h"
-#include "../vm/exc.h"
-#include "../vm/str.h"
-#include "../vm/state.h"
+#include "exc.h"
+#include "objects/str.h"
+#include "state.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
 #define TINY_SYMTAB_H
 
 #include "ast.h"
-#include "../vm/object.h"
+#include "object.h"
 #include <stdbool.h>
 
 /* Kinds of scope; comprehensions and lambdas are functions. */

@@ -1,15 +1,15 @@
 /* builtins.c — the builtins module: built-in functions, the iterator types behind
  * enumerate/zip/map/filter/reversed/iter(f, sentinel), and builtins_create. */
 #include "builtins.h"
-#include "../vm/state.h"
-#include "../vm/str.h"
-#include "../vm/containers.h"
-#include "../vm/num.h"
-#include "../vm/exc.h"
-#include "../vm/func.h"
-#include "../vm/module.h"
-#include "../vm/format.h"
-#include "../vm/eval.h"
+#include "state.h"
+#include "objects/str.h"
+#include "objects/containers.h"
+#include "objects/num.h"
+#include "exc.h"
+#include "objects/func.h"
+#include "module.h"
+#include "objects/format.h"
+#include "eval.h"
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>

@@ -2,7 +2,7 @@
 #ifndef TINY_BUILTINS_H
 #define TINY_BUILTINS_H
 
-#include "../vm/object.h"
+#include "object.h"
 
 /* Creates the builtins module: functions, types and exception classes. Sets
  * the_interp.builtins_module (the returned reference) and the_interp.builtins (its dict, borrowed). */

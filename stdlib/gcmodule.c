@@ -1,10 +1,10 @@
 /* gcmodule.c — the gc module: control of the cycle collector. */
 #include "builtins.h"
-#include "../vm/state.h"
-#include "../vm/containers.h"
-#include "../vm/exc.h"
-#include "../vm/gc.h"
-#include "../vm/module.h"
+#include "state.h"
+#include "objects/containers.h"
+#include "exc.h"
+#include "gc.h"
+#include "module.h"
 
 static Value gcmod_collect(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     static const char *const names[] = { "generation", NULL };

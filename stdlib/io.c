@@ -4,10 +4,10 @@
 #define _GNU_SOURCE  /* F_GETPIPE_SZ */
 #endif
 #include "builtins.h"
-#include "../vm/state.h"
-#include "../vm/str.h"
-#include "../vm/containers.h"
-#include "../vm/exc.h"
+#include "state.h"
+#include "objects/str.h"
+#include "objects/containers.h"
+#include "exc.h"
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
@@ -16,7 +16,7 @@
 #include <stdio_ext.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
-#include "../vm/gil.h"
+#include "gil/gil.h"
 
 /* stdlib/signal.c */
 int signal_check(ThreadState *ts);

@@ -1,12 +1,12 @@
 /* math.c — the math module: CPython's functions and error conventions on C doubles and
  * 64-bit ints. */
 #include "builtins.h"
-#include "../vm/state.h"
-#include "../vm/str.h"
-#include "../vm/containers.h"
-#include "../vm/num.h"
-#include "../vm/exc.h"
-#include "../vm/module.h"
+#include "state.h"
+#include "objects/str.h"
+#include "objects/containers.h"
+#include "objects/num.h"
+#include "exc.h"
+#include "module.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

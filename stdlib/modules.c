@@ -1,6 +1,6 @@
 /* modules.c — the table of native modules the import system consults. */
 #include "builtins.h"
-#include "../vm/module.h"
+#include "module.h"
 
 extern const NativeModule signal_module_def;  /* stdlib/signal.c */
 extern const NativeModule thread_module_def;  /* stdlib/thread.c */

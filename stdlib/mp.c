@@ -65,13 +65,13 @@
  *   'Name or service not known') (CPython: socket.gaierror). */
 #define _GNU_SOURCE
 #include "builtins.h"
-#include "../vm/state.h"
-#include "../vm/gil.h"
-#include "../vm/str.h"
-#include "../vm/containers.h"
-#include "../vm/exc.h"
-#include "../vm/module.h"
-#include "../vm/func.h"
+#include "state.h"
+#include "gil/gil.h"
+#include "objects/str.h"
+#include "objects/containers.h"
+#include "exc.h"
+#include "module.h"
+#include "objects/func.h"
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>

@@ -1,12 +1,12 @@
 /* os.c — the os module (process info, environment, files and directories) and os.path. */
 #define _GNU_SOURCE  /* pipe2, dup3 */
 #include "builtins.h"
-#include "../vm/state.h"
-#include "../vm/str.h"
-#include "../vm/containers.h"
-#include "../vm/exc.h"
-#include "../vm/func.h"
-#include "../vm/module.h"
+#include "state.h"
+#include "objects/str.h"
+#include "objects/containers.h"
+#include "exc.h"
+#include "objects/func.h"
+#include "module.h"
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
@@ -18,7 +18,7 @@
 #include <sys/random.h>
 #include <fcntl.h>
 #include <signal.h>
-#include "../vm/gil.h"
+#include "gil/gil.h"
 
 extern char **environ;
 

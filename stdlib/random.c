@@ -3,12 +3,12 @@
  * choice, shuffle, sample and gauss, so seeded sequences match CPython. The generator
  * state lives in an object stored in the module (attribute _state). */
 #include "builtins.h"
-#include "../vm/state.h"
-#include "../vm/str.h"
-#include "../vm/containers.h"
-#include "../vm/num.h"
-#include "../vm/exc.h"
-#include "../vm/module.h"
+#include "state.h"
+#include "objects/str.h"
+#include "objects/containers.h"
+#include "objects/num.h"
+#include "exc.h"
+#include "module.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -13,14 +13,14 @@
  * the_interp.sigint_pending); its sigaction is kept as bytes in "_sigint_action" so that
  * signal(SIGINT, default_int_handler) can put it back. */
 #include "builtins.h"
-#include "../vm/state.h"
-#include "../vm/str.h"
-#include "../vm/containers.h"
-#include "../vm/exc.h"
-#include "../vm/func.h"
-#include "../vm/module.h"
-#include "../vm/eval.h"
-#include "../vm/gil.h"
+#include "state.h"
+#include "objects/str.h"
+#include "objects/containers.h"
+#include "exc.h"
+#include "objects/func.h"
+#include "module.h"
+#include "eval.h"
+#include "gil/gil.h"
 #include <signal.h>
 #include <pthread.h>
 #include <string.h>

@@ -1,12 +1,12 @@
 /* sys.c — the sys module: argv, path, modules, the standard streams, exit and limits. */
 #include "builtins.h"
-#include "../vm/state.h"
-#include "../vm/str.h"
-#include "../vm/containers.h"
-#include "../vm/exc.h"
-#include "../vm/module.h"
-#include "../vm/gil.h"
-#include "../vm/num.h"
+#include "state.h"
+#include "objects/str.h"
+#include "objects/containers.h"
+#include "exc.h"
+#include "module.h"
+#include "gil/gil.h"
+#include "objects/num.h"
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>

@@ -17,13 +17,13 @@
 #define _GNU_SOURCE
 #endif
 #include "builtins.h"
-#include "../vm/state.h"
-#include "../vm/gil.h"
-#include "../vm/str.h"
-#include "../vm/containers.h"
-#include "../vm/exc.h"
-#include "../vm/module.h"
-#include "../vm/func.h"
+#include "state.h"
+#include "gil/gil.h"
+#include "objects/str.h"
+#include "objects/containers.h"
+#include "exc.h"
+#include "module.h"
+#include "objects/func.h"
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>

@@ -1,12 +1,12 @@
 /* time.c — the time module: clocks, sleep and simple calendar conversions. */
 #include "builtins.h"
-#include "../vm/state.h"
-#include "../vm/str.h"
-#include "../vm/containers.h"
-#include "../vm/exc.h"
-#include "../vm/module.h"
-#include "../vm/eval.h"
-#include "../vm/gil.h"
+#include "state.h"
+#include "objects/str.h"
+#include "objects/containers.h"
+#include "exc.h"
+#include "module.h"
+#include "eval.h"
+#include "gil/gil.h"
 #include <time.h>
 #include <errno.h>
 #include <math.h>

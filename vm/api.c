@@ -3,17 +3,17 @@
  * statuses, disassembly, REPL completion and the SIGINT entry point.
  * Keeps no state of its own: __main__ lives in sys.modules, the thread in the_interp. */
 #include "api.h"
-#include "func.h"
+#include "objects/func.h"
 #include "state.h"
 #include "object.h"
-#include "str.h"
-#include "containers.h"
+#include "objects/str.h"
+#include "objects/containers.h"
 #include "exc.h"
 #include "eval.h"
 #include "code.h"
 #include "module.h"
-#include "../compiler/compile.h"
-#include "../stdlib/builtins.h"
+#include "compile.h"
+#include "builtins.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* code.c — code objects: allocation, the code type, and the opcode tables. */
 #include "code.h"
-#include "str.h"
+#include "objects/str.h"
 #include <stdlib.h>
 
 const char *const opcode_names[OP__COUNT] = {

@@ -1,7 +1,7 @@
 /* dis.c — the disassembler: CPython's `dis` layout for tiny's code objects. */
 #include "code.h"
-#include "str.h"
-#include "num.h"
+#include "objects/str.h"
+#include "objects/num.h"
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>

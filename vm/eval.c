@@ -15,15 +15,15 @@
  * Dispatch uses computed goto where the compiler has it, a switch otherwise. */
 #include "eval.h"
 #include "state.h"
-#include "str.h"
-#include "containers.h"
-#include "num.h"
+#include "objects/str.h"
+#include "objects/containers.h"
+#include "objects/num.h"
 #include "exc.h"
-#include "func.h"
-#include "gen.h"
+#include "objects/func.h"
+#include "objects/gen.h"
 #include "module.h"
-#include "format.h"
-#include "gil.h"
+#include "objects/format.h"
+#include "gil/gil.h"
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>

@@ -1,8 +1,8 @@
 /* exc.c — exception types and instances, raising and matching, tracebacks and
  * their printing in CPython 3.11's layout. */
 #include "exc.h"
-#include "str.h"
-#include "containers.h"
+#include "objects/str.h"
+#include "objects/containers.h"
 #include "state.h"
 #include "code.h"
 #include <stdarg.h>

@@ -2,7 +2,7 @@
  * circular list of container objects, and the debug leak report. */
 #include "gc.h"
 #include "state.h"
-#include "str.h"
+#include "objects/str.h"
 #include <stdlib.h>
 #include <string.h>
 

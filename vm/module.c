@@ -2,9 +2,9 @@
  * embedded tiny-source modules, then NAME.tiny / NAME/__init__.tiny on sys.path. */
 #include "module.h"
 #include "exc.h"
-#include "str.h"
-#include "containers.h"
-#include "func.h"
+#include "objects/str.h"
+#include "objects/containers.h"
+#include "objects/func.h"
 #include "state.h"
 #include "code.h"
 #include "eval.h"

@@ -5,11 +5,11 @@
  * operators on instances are resolved here, where both operands are known. */
 #include "object.h"
 #include "state.h"
-#include "str.h"
-#include "containers.h"
-#include "num.h"
+#include "objects/str.h"
+#include "objects/containers.h"
+#include "objects/num.h"
 #include "exc.h"
-#include "func.h"
+#include "objects/func.h"
 #include "gc.h"
 #include <stdlib.h>
 #include <string.h>

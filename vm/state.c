@@ -1,13 +1,13 @@
 /* state.c — the interpreter and thread states: startup and teardown. */
 #include "state.h"
-#include "str.h"
-#include "containers.h"
+#include "objects/str.h"
+#include "objects/containers.h"
 #include "exc.h"
 #include "gc.h"
-#include "func.h"
+#include "objects/func.h"
 #include "module.h"
 #include "eval.h"
-#include "../stdlib/builtins.h"
+#include "builtins.h"
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>

@@ -8,8 +8,8 @@
 
 #include "object.h"
 #include <signal.h>
-#include "gil.h"
-#include "gtrace.h"
+#include "gil/gil.h"
+#include "gil/gtrace.h"
 
 struct Frame;
 

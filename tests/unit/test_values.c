@@ -1,6 +1,6 @@
 /* test_values.c — tagged values: tags, int/float round trips, truthiness, hashing. */
 #include "unit.h"
-#include "num.h"
+#include "objects/num.h"
 #include <math.h>
 
 static void test_tags(void **state) {

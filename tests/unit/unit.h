@@ -14,8 +14,8 @@
 #include "state.h"
 #include "object.h"
 #include "value.h"
-#include "str.h"
-#include "containers.h"
+#include "objects/str.h"
+#include "objects/containers.h"
 #include "exc.h"
 
 /* The main thread state, made by unit_setup. */

@@ -1,9 +1,9 @@
 /* func.c — functions, native functions, bound methods, cells, staticmethod,
  * classmethod and property. Calling a Func goes to the eval loop (vm/eval.c). */
-#include "func.h"
+#include "objects/func.h"
 #include "state.h"
-#include "str.h"
-#include "containers.h"
+#include "objects/str.h"
+#include "objects/containers.h"
 #include "exc.h"
 #include "eval.h"
 #include <stdlib.h>

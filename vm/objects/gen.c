@@ -1,10 +1,10 @@
 /* gen.c — generators: a heap frame suspended at each yield, resumed by next()/send(). */
-#include "gen.h"
+#include "objects/gen.h"
 #include "eval.h"
 #include "state.h"
-#include "str.h"
+#include "objects/str.h"
 #include "exc.h"
-#include "containers.h"
+#include "objects/containers.h"
 #include <stdlib.h>
 
 Obj *gen_new(Frame *f, Obj *name, Obj *qualname) {

@@ -2,10 +2,10 @@
  * huge tables) probed with perturbation, pointing into a dense insertion-ordered
  * entries array; deleted entries are tombstones compacted on resize. Also the dict
  * views (keys/values/items) and their iterators. */
-#include "containers.h"
+#include "objects/containers.h"
 #include "exc.h"
-#include "num.h"
-#include "str.h"
+#include "objects/num.h"
+#include "objects/str.h"
 #include "state.h"
 #include <stdlib.h>
 #include <string.h>

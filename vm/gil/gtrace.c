@@ -37,9 +37,9 @@
  *   about one rectangle per pixel of each row at most.
  * A forked child (multiprocessing) stops tracing and never writes the parent's files.
  */
-#include "gtrace.h"
+#include "gil/gtrace.h"
 #include "state.h"
-#include "str.h"
+#include "objects/str.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>

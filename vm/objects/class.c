@@ -3,12 +3,12 @@
  * A class is a heap Type: single inheritance, its namespace in t->dict; each slot is
  * either inherited from the base or, when the class (or a class above it) defines the
  * matching dunder, a slot_* function below that looks the dunder up and calls it. */
-#include "func.h"
+#include "objects/func.h"
 #include "state.h"
-#include "str.h"
-#include "containers.h"
+#include "objects/str.h"
+#include "objects/containers.h"
 #include "exc.h"
-#include "format.h"
+#include "objects/format.h"
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,9 +1,9 @@
 /* num.c — int, bool and float: constructors, arithmetic, comparison, hashing,
  * repr and parsing, all matching CPython 3.11 within 64-bit ints. */
-#include "num.h"
+#include "objects/num.h"
 #include "exc.h"
-#include "str.h"
-#include "containers.h"
+#include "objects/str.h"
+#include "objects/containers.h"
 #include "state.h"
 #include <math.h>
 #include <string.h>

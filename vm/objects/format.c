@@ -1,12 +1,12 @@
 /* format.c — text formatting: printf-style % (fmt_percent), the format-spec
  * mini-language (fmt_format) and str.format (fmt_str_format), as CPython 3.11 does. */
-#include "format.h"
-#include "str.h"
+#include "objects/format.h"
+#include "objects/str.h"
 #include "state.h"
 #include "exc.h"
-#include "num.h"
-#include "containers.h"
-#include "unicode.h"
+#include "objects/num.h"
+#include "objects/containers.h"
+#include "objects/unicode.h"
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>

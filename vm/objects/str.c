@@ -1,13 +1,13 @@
 /* str.c — str objects: UTF-8 storage, interning, hashing, repr, the string builder,
  * and the str type with its methods. */
 #define _GNU_SOURCE
-#include "str.h"
+#include "objects/str.h"
 #include "state.h"
 #include "exc.h"
-#include "containers.h"
-#include "format.h"
-#include "num.h"
-#include "unicode.h"
+#include "objects/containers.h"
+#include "objects/format.h"
+#include "objects/num.h"
+#include "objects/unicode.h"
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>

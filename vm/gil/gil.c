@@ -131,11 +131,11 @@
  * time holding and waiting, and its longest wait; --gil-stats prints them at exit and
  * sys.gilstats() returns them.
  */
-#include "gil.h"
-#include "gtrace.h"
+#include "gil/gil.h"
+#include "gil/gtrace.h"
 #include "state.h"
-#include "str.h"
-#include "containers.h"
+#include "objects/str.h"
+#include "objects/containers.h"
 #include "exc.h"
 #include "eval.h"
 #include "code.h"

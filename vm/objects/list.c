@@ -1,9 +1,9 @@
 /* list.c — the list type: a growable array of Values with indexing, slicing
  * (including extended-slice assignment and deletion), comparison, a stable merge
  * sort, its methods, and the list_iterator the eval loop iterates directly. */
-#include "containers.h"
+#include "objects/containers.h"
 #include "exc.h"
-#include "str.h"
+#include "objects/str.h"
 #include "state.h"
 #include <stdlib.h>
 #include <string.h>

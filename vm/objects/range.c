@@ -1,9 +1,9 @@
 /* range.c — range objects and their iterator, slice objects and index
  * resolution (PySlice_GetIndicesEx), and the generic sequence iterator. */
-#include "containers.h"
+#include "objects/containers.h"
 #include "exc.h"
-#include "num.h"
-#include "str.h"
+#include "objects/num.h"
+#include "objects/str.h"
 #include "state.h"
 #include <string.h>
 

@@ -1,8 +1,8 @@
 /* unicode.c — character classes and case mapping for the common Unicode ranges
  * (ASCII, Latin-1, Latin Extended-A/B, Greek, Cyrillic, Armenian, fullwidth forms),
  * and argument-checking helpers for the str and bytes methods. */
-#include "unicode.h"
-#include "str.h"
+#include "objects/unicode.h"
+#include "objects/str.h"
 #include "exc.h"
 #include "state.h"
 

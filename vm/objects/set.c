@@ -3,10 +3,10 @@
  * dummy handling) so that sets iterate and print in CPython's order. An entry is
  * empty when its key is V_NULL with hash 0, a dummy when its key is V_NULL with
  * hash -1, and active otherwise. */
-#include "containers.h"
+#include "objects/containers.h"
 #include "exc.h"
-#include "num.h"
-#include "str.h"
+#include "objects/num.h"
+#include "objects/str.h"
 #include "state.h"
 #include <stdlib.h>
 #include <string.h>

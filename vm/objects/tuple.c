@@ -1,8 +1,8 @@
 /* tuple.c — the tuple type: construction, hashing (CPython 3.11's xxHash-based
  * tuplehash), comparison, indexing and slicing, concatenation, and its iterator. */
-#include "containers.h"
+#include "objects/containers.h"
 #include "exc.h"
-#include "str.h"
+#include "objects/str.h"
 #include "state.h"
 #include <stdarg.h>
 #include <stdlib.h>

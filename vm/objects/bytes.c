@@ -1,11 +1,11 @@
 /* bytes.c — immutable byte strings: construction, repr, hashing, comparison,
  * indexing, iteration, + and *, the common methods, and UTF-8/ASCII/Latin-1 decoding. */
 #define _GNU_SOURCE
-#include "str.h"
+#include "objects/str.h"
 #include "state.h"
 #include "exc.h"
-#include "containers.h"
-#include "unicode.h"
+#include "objects/containers.h"
+#include "objects/unicode.h"
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
