@@ -15,7 +15,7 @@
 #include <math.h>
 #include <inttypes.h>
 
-/* The super type (vm/func.c). */
+/* The super type (vm/objects/func.c). */
 extern Type T_super;
 
 /* ---- argument helpers ---- */

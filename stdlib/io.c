@@ -136,7 +136,7 @@ static bool write_hits_kernel(FILE *fp, const char *data, size_t len) {
  * are (a pipe there is read by another process: a full one holds everyone up until that
  * process reads); another pipe when it surely has room for all of it. Letting the GIL go
  * around the write would let the kernel's timing decide where the thread re-enters the
- * rotation (vm/gil.c, REPRODUCIBLE SCHEDULES). */
+ * rotation (vm/gil/gil.c, REPRODUCIBLE SCHEDULES). */
 static bool sched_keeps_gil(FILE *fp, size_t total) {
     if (!gil_schedule()) return false;
     int fd = fileno(fp), used = 0;

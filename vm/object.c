@@ -1,7 +1,7 @@
 /* object.c — allocation, type checks and the generic object protocol (obj_*).
  * Tagged values (None, bool, int, float) are handled inline; everything else is
  * dispatched through the type's slots. Heap types (classes) get their dunder
- * methods dispatched by the slot functions of vm/class.c; binary and unary
+ * methods dispatched by the slot functions of vm/objects/class.c; binary and unary
  * operators on instances are resolved here, where both operands are known. */
 #include "object.h"
 #include "state.h"

@@ -20,7 +20,7 @@ typedef struct InternTable { Obj **slots; int64_t cap, used; } InternTable;
 typedef struct TypeCacheEntry { Type *type; Obj *name; uint64_t epoch; Value value; } TypeCacheEntry;
 #define TYPE_CACHE_SIZE 1024
 
-/* Interpreter-wide GIL state (vm/gil.c). */
+/* Interpreter-wide GIL state (vm/gil/gil.c). */
 typedef struct GilState {
     pthread_mutex_t mu;         /* protects everything below */
     pthread_cond_t cv;          /* ticks/timed policies: waiters wait here */
@@ -71,7 +71,7 @@ typedef struct Interp {
     int interactive;        /* running the REPL */
     GilState gil;
     int gil_stats;          /* --gil-stats: print the report at exit */
-    GtState gtrace;         /* --gil-trace, --gil-timeline (vm/gtrace.c) */
+    GtState gtrace;         /* --gil-trace, --gil-timeline (vm/gil/gtrace.c) */
     int finalizing;         /* the main program has ended: waiting for threads, exiting */
     uint64_t type_epoch;    /* bumped when any class namespace changes: invalidates type_cache */
     uint64_t dict_version;  /* source of dict versions: unique across all dicts */
@@ -82,7 +82,7 @@ typedef struct Interp {
     int64_t nfree_pending, capfree_pending;
     TypeCacheEntry type_cache[TYPE_CACHE_SIZE];
     int debug_leaks;        /* report leaks at exit */
-    void *dict_small_tables; /* freed smallest dict tables kept for reuse (vm/dict.c) */
+    void *dict_small_tables; /* freed smallest dict tables kept for reuse (vm/objects/dict.c) */
     int dict_nsmall_tables;
 } Interp;
 

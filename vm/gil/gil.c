@@ -201,7 +201,7 @@ static inline void set_breaker(ThreadState *ts) { __atomic_store_n(&ts->eval_bre
 /* The timeline label of a blocking call (defined with the deadlock reports). */
 static uint32_t trace_label(ThreadState *ts, const char *what);
 
-/* Timeline (vm/gtrace.c): ts changes state or marks an instant at t, when traced. */
+/* Timeline (vm/gil/gtrace.c): ts changes state or marks an instant at t, when traced. */
 static inline void trace(ThreadState *ts, uint64_t t, int kind, uint32_t arg) {
     if (ts->gil.trace) gtrace_record(ts->gil.trace, t, kind, arg);
 }

@@ -1,5 +1,5 @@
 /* gil.h — the global interpreter lock, thread parking, and GIL statistics.
- * The design and the policies are described at the top of vm/gil.c. */
+ * The design and the policies are described at the top of vm/gil/gil.c. */
 #ifndef TINY_GIL_H
 #define TINY_GIL_H
 

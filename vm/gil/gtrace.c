@@ -2,7 +2,7 @@
  * what, thread by thread, drawn for --gil-trace FILE.json and --gil-timeline FILE.svg.
  *
  * RECORDING
- * vm/gil.c calls gtrace_record where the GIL statistics are kept: a thread becomes
+ * vm/gil/gil.c calls gtrace_record where the GIL statistics are kept: a thread becomes
  * `running` when it takes the GIL, `waiting` when it starts waiting for it (or is forced
  * to hand it over), `blocked` when it drops it around a blocking call or parks (the label
  * names the call, "sleep", "Lock.acquire", "read", and the library function it serves,

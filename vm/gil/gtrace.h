@@ -1,5 +1,5 @@
 /* gtrace.h — the GIL timeline: --gil-trace (a Chrome Trace Event file) and
- * --gil-timeline (an SVG drawing). The design is described at the top of vm/gtrace.c. */
+ * --gil-timeline (an SVG drawing). The design is described at the top of vm/gil/gtrace.c. */
 #ifndef TINY_GTRACE_H
 #define TINY_GTRACE_H
 
