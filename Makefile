@@ -136,8 +136,11 @@ suite: $(TINY_BIN) $(UNIT_BINS) $(RUNNER) $(PTY_TEST) | sweep-deps
 
 test: suite
 
+# Sanitizer builds run several times slower: their scripts get a longer timeout.
+SAN_TIMEOUT = TINY_TIMEOUT="$${TINY_TIMEOUT:-40}"
+
 asan:
-	@$(MAKE) --no-print-directory BUILD=build/asan TINY_BIN=tiny-asan OPT="-O1 -g" \
+	@$(SAN_TIMEOUT) $(MAKE) --no-print-directory BUILD=build/asan TINY_BIN=tiny-asan OPT="-O1 -g" \
 	    MODE_FLAGS="$(ASAN_FLAGS)" suite
 
 debug:
@@ -145,7 +148,7 @@ debug:
 	    MODE_FLAGS="-DTINY_DEBUG" suite
 
 tsan:
-	@TSAN_OPTIONS="die_after_fork=0 $$TSAN_OPTIONS" $(MAKE) --no-print-directory BUILD=build/tsan TINY_BIN=tiny-tsan OPT="-O1 -g" \
+	@$(SAN_TIMEOUT) TSAN_OPTIONS="die_after_fork=0 $$TSAN_OPTIONS" $(MAKE) --no-print-directory BUILD=build/tsan TINY_BIN=tiny-tsan OPT="-O1 -g" \
 	    MODE_FLAGS="$(TSAN_FLAGS)" TESTS="$(TSAN_TESTS)" suite
 
 # Just the binaries of the other builds.
