@@ -17,7 +17,8 @@ OPT     ?= -O2
 CFLAGS  ?=
 LDFLAGS ?=
 MODE_FLAGS ?=
-ALLCFLAGS = $(CSTD) $(WARN) $(OPT) $(MODE_FLAGS) $(CFLAGS) -Ivm -Icompiler -Istdlib -MMD -MP
+INC = -Ivm -Icompiler -Istdlib
+ALLCFLAGS = $(CSTD) $(WARN) $(OPT) $(MODE_FLAGS) $(CFLAGS) $(INC) -MMD -MP
 LINKFLAGS = $(CSTD) $(OPT) $(MODE_FLAGS) $(CFLAGS) $(LDFLAGS)
 LDLIBS  := -lm -lpthread -lreadline
 TESTLIBS := -lcmocka -lm -lpthread
@@ -103,6 +104,12 @@ $(TINY_BIN): $(OBJ_CORE) $(OBJ_CLI)
 $(BUILD)/%.o: %.c $(FLAGS_STAMP) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) -c -o $@ $<
+
+# Each layer sees only the headers below it, so the build itself keeps dependencies
+# pointing down (cli -> stdlib -> vm <- compiler); vm/ reaches up only through vm/hooks.h.
+$(BUILD)/vm/%.o: private INC = -Ivm
+$(BUILD)/compiler/%.o: private INC = -Ivm -Icompiler
+$(BUILD)/stdlib/%.o: private INC = -Ivm -Istdlib
 
 # The embedded tiny modules: regenerated when a source, the generator or the set of
 # files changes (the list stamp notices added and removed files).

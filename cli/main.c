@@ -6,6 +6,9 @@
 #include "repl.h"
 #include "gil/gil.h"
 #include "state.h"
+#include "hooks.h"
+#include "compile.h"
+#include "builtins.h"
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -395,6 +398,8 @@ int main(int argc, char **argv) {
     if (configure_gil(&st) < 0) return 2;
     if (configure_trace(&st) < 0) return 2;
     install_signals();
+    vm_hooks.compile = comp_compile;
+    stdlib_hooks(&vm_hooks);
 
     int status = 0;
     switch (st.mode) {

@@ -4,12 +4,7 @@
 #define TINY_COMPILE_H
 
 #include "object.h"
-
-/* Compile modes. */
-enum {
-    COMP_FILE,   /* a module: statements */
-    COMP_SINGLE  /* one REPL entry: expression statements are echoed with PRINT_EXPR */
-};
+#include "hooks.h"  /* the compile modes */
 
 /* Compiles source (len bytes) into a Code object (new reference). On error returns
  * NULL with SyntaxError/IndentationError pending on ts. In COMP_SINGLE mode, when the

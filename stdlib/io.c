@@ -17,10 +17,8 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include "gil/gil.h"
+#include "signals.h"
 
-/* stdlib/signal.c */
-int signal_check(ThreadState *ts);
-int signal_poll(ThreadState *ts);
 
 /* A file: the stream, its name (str or int fd) and mode, and flags. busy counts the
  * operations in progress with the GIL released (each holds a reference to the file); a

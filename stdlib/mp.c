@@ -67,6 +67,7 @@
 #include "builtins.h"
 #include "state.h"
 #include "gil/gil.h"
+#include "signals.h"
 #include "objects/str.h"
 #include "objects/containers.h"
 #include "exc.h"
@@ -89,9 +90,6 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 
-/* stdlib/signal.c */
-int signal_check(ThreadState *ts);
-int signal_any_pending(void);
 
 /* Longest uninterrupted wait with the GIL released: signals are looked at in between. */
 #define WAIT_SLICE_NS ((uint64_t)50 * 1000000)

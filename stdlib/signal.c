@@ -14,6 +14,7 @@
  * signal(SIGINT, default_int_handler) can put it back. */
 #include "builtins.h"
 #include "state.h"
+#include "signals.h"
 #include "objects/str.h"
 #include "objects/containers.h"
 #include "exc.h"
@@ -27,25 +28,9 @@
 #include <errno.h>
 #include <unistd.h>
 
-/* The pending flags: written by the C handler, so volatile sig_atomic_t. They belong in
- * the Interp (fields sig_pending[NSIG] and sig_any_pending, announced by defining
- * TINY_INTERP_SIGNALS in vm/state.h); until it has them they are the static arrays below. */
-#ifdef TINY_INTERP_SIGNALS
+/* The pending flags live in the Interp: written by the C handler, so volatile sig_atomic_t. */
 #define SIG_PENDING the_interp.sig_pending
 #define SIG_ANY the_interp.sig_any_pending
-#else
-/* TEMPORARY global mutable state: moves into Interp (see the comment above). */
-static volatile sig_atomic_t sig_pending_tmp[NSIG];
-static volatile sig_atomic_t sig_any_tmp;
-#define SIG_PENDING sig_pending_tmp
-#define SIG_ANY sig_any_tmp
-#endif
-
-int signal_run_pending(ThreadState *ts);
-int signal_check(ThreadState *ts);
-int signal_poll(ThreadState *ts);
-int signal_any_pending(void);
-void signal_after_fork_child(void);
 
 /* The C handler: records the signal and asks the main thread to look. */
 static void sig_handler(int signum) {

@@ -33,10 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* vm/state.c: unlinks a thread state from the interpreter's list (GIL held), so that a
- * thread can drop the GIL before ts_free. */
-void ts_unlink(ThreadState *ts);
-
 /* Default stack of a new thread (stack_size() == 0). */
 #define DEFAULT_STACK_SIZE ((size_t)8 << 20)
 /* The smallest size stack_size() accepts (CPython's THREAD_STACK_MIN). */
@@ -930,7 +926,7 @@ static Value thread_start_new_thread(ThreadState *ts, Value *args, int nargs, Ob
     o_incref(b->args);
     b->kwargs = nargs == 3 ? AS_OBJ(args[2]) : NULL;
     if (b->kwargs) o_incref(b->kwargs);
-    ThreadState *nts = ts_new(ts->interp);
+    ThreadState *nts = ts_new();
     b->ts = nts;
 
     pthread_mutex_lock(&the_interp.gil.mu);

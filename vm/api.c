@@ -12,8 +12,7 @@
 #include "eval.h"
 #include "code.h"
 #include "module.h"
-#include "compile.h"
-#include "builtins.h"
+#include "hooks.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,7 +120,7 @@ static int system_exit_status(ThreadState *ts, Value exc) {
     if (IS_NONE(code)) status = 0;
     else if (IS_INTLIKE(code)) status = (int)AS_INT(code);
     else {
-        io_flush_std(ts);
+        vm_hooks.flush_std(ts);
         if (obj_print(ts, code, stderr, false) < 0) exc_clear(ts);
         fputc('\n', stderr);
         fflush(stderr);
@@ -142,7 +141,7 @@ static int handle_uncaught(ThreadState *ts, bool *is_exit) {
         *is_exit = true;
         status = system_exit_status(ts, exc);
     } else {
-        io_flush_std(ts);
+        vm_hooks.flush_std(ts);
         exc_print(ts, exc, stderr);
         fflush(stderr);
         status = obj_isinstance(exc, &T_KeyboardInterrupt) ? EXIT_SIGINT : 1;
@@ -165,7 +164,7 @@ static int run_main(ThreadState *ts, const char *src, int64_t len, const char *f
         o_decref(text);
     }
     int incomplete = 0;
-    Obj *code = comp_compile(ts, src, len, fname, COMP_FILE, &incomplete);
+    Obj *code = vm_hooks.compile(ts, src, len, fname, COMP_FILE, &incomplete);
     o_decref(fname);
     bool is_exit;
     if (!code) return handle_uncaught(ts, &is_exit);
@@ -263,13 +262,13 @@ int tiny_repl_exec(const char *src, bool *incomplete, int *exit_code) {
     Obj *fname = str_from_cstr("<stdin>");
     int64_t len = (int64_t)strlen(src);
     int inc = 0;
-    Obj *code = comp_compile(ts, src, len, fname, COMP_SINGLE, &inc);
+    Obj *code = vm_hooks.compile(ts, src, len, fname, COMP_SINGLE, &inc);
     if (!code && inc && ends_with_blank_line(src)) {
         /* An empty line ends the entry: what is still missing is an error (CPython's
          * "expected an indented block"), which file mode reports precisely. */
         exc_clear(ts);
         int inc2 = 0;
-        code = comp_compile(ts, src, len, fname, COMP_FILE, &inc2);
+        code = vm_hooks.compile(ts, src, len, fname, COMP_FILE, &inc2);
         if (code) {          /* cannot really happen; run nothing */
             o_decref(code);
             o_decref(fname);
@@ -290,7 +289,7 @@ int tiny_repl_exec(const char *src, bool *incomplete, int *exit_code) {
     }
     Value r = vm_run_code(ts, (Code *)code, main_globals(), main_globals());
     o_decref(code);
-    io_flush_std(ts);
+    vm_hooks.flush_std(ts);
     if (IS_NULL(r)) {
         bool is_exit;
         int status = handle_uncaught(ts, &is_exit);
@@ -313,7 +312,7 @@ int tiny_dis_file(const char *path) {
     exc_register_source(fname, text);
     o_decref(text);
     int incomplete = 0;
-    Obj *code = comp_compile(ts, s, len, fname, COMP_FILE, &incomplete);
+    Obj *code = vm_hooks.compile(ts, s, len, fname, COMP_FILE, &incomplete);
     o_decref(fname);
     free(src);
     if (!code) {
@@ -492,7 +491,7 @@ void tiny_interrupt(void) {
 int tiny_fini(int status) {
     ThreadState *ts = the_interp.main_ts;
     if (ts) {
-        io_flush_std(ts);
+        vm_hooks.flush_std(ts);
         if (!IS_NULL(ts->exc)) exc_clear(ts);
         interp_fini(ts);
     }

@@ -24,6 +24,7 @@
 #include "module.h"
 #include "objects/format.h"
 #include "gil/gil.h"
+#include "hooks.h"
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
@@ -322,9 +323,6 @@ Value vm_resume(ThreadState *ts, Frame *f, Value sent, bool *done) {
     return r;
 }
 
-/* Runs the tiny handlers of signals that arrived (stdlib/signal.c). */
-int signal_run_pending(ThreadState *ts);
-
 int vm_handle_breaker(ThreadState *ts) {
     __atomic_store_n(&ts->eval_breaker, 0, __ATOMIC_RELAXED);
     if (!IS_NULL(ts->pending_exc)) {
@@ -333,7 +331,7 @@ int vm_handle_breaker(ThreadState *ts) {
         return -1;
     }
     if (ts == the_interp.main_ts) {
-        if (signal_run_pending(ts) < 0) return -1;
+        if (vm_hooks.run_pending_signals(ts) < 0) return -1;
         if (the_interp.sigint_pending) {
             the_interp.sigint_pending = 0;
             exc_set(ts, exc_new(ts, &T_KeyboardInterrupt, NULL, 0));

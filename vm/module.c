@@ -8,7 +8,7 @@
 #include "state.h"
 #include "code.h"
 #include "eval.h"
-#include "compile.h"
+#include "hooks.h"
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
@@ -156,7 +156,7 @@ static void modules_remove(ThreadState *ts, Obj *name)
 static Value run_module_source(ThreadState *ts, Obj *name, const char *src, int64_t len,
                                Obj *filename, Obj *file_attr, Obj *pkg_path)
 {
-    Obj *code = comp_compile(ts, src, len, filename, COMP_FILE, NULL);
+    Obj *code = vm_hooks.compile(ts, src, len, filename, COMP_FILE, NULL);
     if (!code) return V_NULL;
     Obj *mod = module_new(name);
     Obj *d = MODULE_DICT(mod);
@@ -308,10 +308,10 @@ Value module_import(ThreadState *ts, Obj *name)
     }
     m = V_NULL;
     bool found = false;
-    for (int i = 0; native_modules[i]; i++) {
-        if (strcmp(native_modules[i]->name, s) == 0) {
+    for (int i = 0; vm_hooks.modules[i]; i++) {
+        if (strcmp(vm_hooks.modules[i]->name, s) == 0) {
             found = true;
-            m = load_native(ts, name, native_modules[i]);
+            m = load_native(ts, name, vm_hooks.modules[i]);
             break;
         }
     }

@@ -11,9 +11,6 @@ typedef struct NativeModule {
     int (*init)(ThreadState *ts, Obj *module); /* may be NULL; -1 on error */
 } NativeModule;
 
-/* The native modules, NULL-terminated (stdlib/modules.c). */
-extern const NativeModule *const native_modules[];
-
 /* A new module with __name__ set. */
 Obj *module_new(Obj *name);
 /* The module's namespace dict. */

@@ -7,7 +7,7 @@
 #include "objects/func.h"
 #include "module.h"
 #include "eval.h"
-#include "builtins.h"
+#include "hooks.h"
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 
 Interp the_interp;
+VmHooks vm_hooks;
 
 /* Frame arena per thread: virtual memory, touched only as deep as calls go. */
 #define ARENA_SIZE ((size_t)64 << 20)
@@ -35,9 +36,9 @@ static Type *const core_types[] = {
     &T_seq_iterator, &T_dict_keys, &T_dict_values, &T_dict_items, &T_bytes_iterator,
     NULL };
 
-ThreadState *ts_new(Interp *in) {
+ThreadState *ts_new(void) {
+    Interp *in = &the_interp;
     ThreadState *ts = calloc(1, sizeof(ThreadState));
-    ts->interp = in;
     void *a = mmap(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (a == MAP_FAILED) { fputs("tiny: cannot allocate a frame arena\n", stderr); abort(); }
     ts->arena = ts->arena_top = a;
@@ -51,13 +52,13 @@ ThreadState *ts_new(Interp *in) {
 /* Unlinks a thread state from the interpreter's list (GIL held). A thread that ends calls
  * it before dropping the GIL; the ts_free that follows then leaves the list alone. */
 void ts_unlink(ThreadState *ts) {
-    for (ThreadState **p = &ts->interp->threads; *p; p = &(*p)->next)
+    for (ThreadState **p = &the_interp.threads; *p; p = &(*p)->next)
         if (*p == ts) { *p = ts->next; break; }
     ts->next = ts;  /* marks it unlinked */
 }
 
 void ts_free(ThreadState *ts) {
-    Interp *in = ts->interp;
+    Interp *in = &the_interp;
     if (ts->next != ts)
         for (ThreadState **p = &in->threads; *p; p = &(*p)->next)
             if (*p == ts) { *p = ts->next; break; }
@@ -90,7 +91,7 @@ ThreadState *interp_init(void) {
     str_init();
     for (int i = 0; core_types[i]; i++) type_ready(core_types[i]);
     exc_init();
-    ThreadState *ts = ts_new(in);
+    ThreadState *ts = ts_new();
     in->main_ts = ts;
     ts->ident = (int64_t)pthread_self();
     ts->native_id = (int64_t)syscall(SYS_gettid);
@@ -105,7 +106,7 @@ ThreadState *interp_init(void) {
     in->sources = dict_new();
     in->argv = list_new(0);
     in->path = list_new(0);
-    in->builtins_module = builtins_create(ts);
+    in->builtins_module = vm_hooks.create_builtins(ts);
     dict_set_cstr(in->modules, "builtins", V_OBJ(in->builtins_module));
     return ts;
 }
@@ -180,7 +181,7 @@ void interp_after_fork_child(ThreadState *ts) {
 void interp_fini(ThreadState *ts) {
     Interp *in = &the_interp;
     shutdown_threads(ts);
-    io_flush_std(ts);
+    vm_hooks.flush_std(ts);
     exc_clear(ts);
     gtrace_finish(ts);
     if (in->gil_stats) gil_print_stats(stderr);

@@ -4,8 +4,6 @@
 #ifndef TINY_STATE_H
 #define TINY_STATE_H
 
-#define TINY_INTERP_SIGNALS 1
-
 #include "object.h"
 #include <signal.h>
 #include "gil/gil.h"
@@ -91,7 +89,6 @@ extern Interp the_interp;
 
 /* Per-thread state: what one thread of tiny code needs of its own. */
 struct ThreadState {
-    Interp *interp;
     Value exc;              /* the pending exception (V_NULL: none) */
     Value exc_info;         /* the exception being handled (bare raise, __context__) */
     struct Frame *frame;    /* the innermost running frame */
@@ -118,7 +115,7 @@ void interp_fini(ThreadState *ts);
 /* In a child after fork(): only the calling thread survives, with a fresh GIL. */
 void interp_after_fork_child(ThreadState *ts);
 /* Creates a thread state linked into the interpreter. */
-ThreadState *ts_new(Interp *in);
+ThreadState *ts_new(void);
 /* Unlinks a finishing thread from the_interp.threads (GIL held); ts_free then skips the list. */
 void ts_unlink(ThreadState *ts);
 /* Frees a thread state (its frames must be gone). */

@@ -17,12 +17,17 @@
 #include "objects/str.h"
 #include "objects/containers.h"
 #include "exc.h"
+#include "hooks.h"
+#include "compile.h"
+#include "builtins.h"
 
 /* The main thread state, made by unit_setup. */
 static ThreadState *uts;
 
 static int unit_setup(void **state) {
     (void)state;
+    vm_hooks.compile = comp_compile;
+    stdlib_hooks(&vm_hooks);
     uts = interp_init();
     if (!uts) return -1;
     if (!the_interp.main_ts) the_interp.main_ts = uts;
