@@ -16,6 +16,7 @@
 #include "lex.h"
 #include "exc.h"
 #include "objects/str.h"
+#include "objects/bytes.h"
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>

@@ -7,20 +7,19 @@
 #include "objects/num.h"
 #include "exc.h"
 #include "objects/func.h"
+#include "objects/class.h"
 #include "module.h"
 #include "objects/format.h"
 #include "eval.h"
+#include "args.h"
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
 #include <inttypes.h>
 
 /* The super type (vm/objects/func.c). */
-extern Type T_super;
 
 /* ---- argument helpers ---- */
-
-int bi_nkw(Obj *kwnames) { return kwnames ? (int)((Tuple *)kwnames)->len : 0; }
 
 /* The C string of keyword i of a call. */
 static const char *kw_name(Obj *kwnames, int i) {
@@ -42,7 +41,7 @@ int bi_parse_args(ThreadState *ts, const char *fname, Value *args, int nargs, Ob
         return -1;
     }
     for (int i = 0; i < nargs; i++) out[i] = args[i];
-    int nkw = bi_nkw(kwnames);
+    int nkw = arg_nkw(kwnames);
     for (int k = 0; k < nkw; k++) {
         const char *kn = kw_name(kwnames, k);
         int j;
@@ -74,7 +73,7 @@ static int parse_kwonly(ThreadState *ts, const char *fname, Value *args, int nar
                         const char *const *names, Value *out) {
     int n = 0;
     while (names[n]) out[n++] = V_NULL;
-    int nkw = bi_nkw(kwnames);
+    int nkw = arg_nkw(kwnames);
     for (int k = 0; k < nkw; k++) {
         const char *kn = kw_name(kwnames, k);
         int j;
@@ -595,8 +594,6 @@ static void calliter_traverse(Obj *o, VisitFn visit, void *arg) {
     if (!IS_NULL(c->sentinel)) visit(c->sentinel, arg);
 }
 
-/* Returns the iterator itself (iter slot of every iterator type here). */
-static Value iter_self(ThreadState *ts, Value self) { return v_new(self); }
 
 /* it.__next__(): the next item or StopIteration. */
 static Value iter_next_method(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
@@ -646,7 +643,7 @@ static Value calliter_next(ThreadState *ts, Value self) {
 Type T_callable_iterator = {
     .name = "callable_iterator", .basicsize = sizeof(CallIter), .flags = TF_GC, .methods = iter_methods,
     .dealloc = calliter_clear, .traverse = calliter_traverse, .clear = calliter_clear,
-    .iter = iter_self, .next = calliter_next,
+    .iter = obj_iter_self, .next = calliter_next,
 };
 
 static Value bi_iter(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
@@ -1157,7 +1154,7 @@ static Value enum_next(ThreadState *ts, Value self) {
 Type T_enumerate = {
     .name = "enumerate", .basicsize = sizeof(Enumerate), .flags = TF_GC,
     .methods = iter_methods, .new_ = enum_new, .dealloc = enum_clear, .traverse = enum_traverse, .clear = enum_clear,
-    .iter = iter_self, .next = enum_next,
+    .iter = obj_iter_self, .next = enum_next,
 };
 
 /* ---- filter ---- */
@@ -1214,7 +1211,7 @@ static Value filter_next(ThreadState *ts, Value self) {
 Type T_filter = {
     .name = "filter", .basicsize = sizeof(Filter), .flags = TF_GC,
     .methods = iter_methods, .new_ = filter_new, .dealloc = filter_clear, .traverse = filter_traverse, .clear = filter_clear,
-    .iter = iter_self, .next = filter_next,
+    .iter = obj_iter_self, .next = filter_next,
 };
 
 /* ---- map ---- */
@@ -1254,7 +1251,7 @@ static Obj *make_iters(ThreadState *ts, Value *args, int n) {
 }
 
 static Value map_new(ThreadState *ts, Type *type, Value *args, int nargs, Obj *kwnames) {
-    if (bi_nkw(kwnames)) return exc_raise(ts, &T_TypeError, "map() takes no keyword arguments");
+    if (arg_nkw(kwnames)) return exc_raise(ts, &T_TypeError, "map() takes no keyword arguments");
     if (nargs < 2) return exc_raise(ts, &T_TypeError, "map() must have at least two arguments.");
     Obj *iters = make_iters(ts, args + 1, nargs - 1);
     if (!iters) return V_NULL;
@@ -1288,7 +1285,7 @@ done:
 Type T_map = {
     .name = "map", .basicsize = sizeof(Map), .flags = TF_GC,
     .methods = iter_methods, .new_ = map_new, .dealloc = map_clear, .traverse = map_traverse, .clear = map_clear,
-    .iter = iter_self, .next = map_next,
+    .iter = obj_iter_self, .next = map_next,
 };
 
 /* ---- zip ---- */
@@ -1310,7 +1307,7 @@ static void zip_traverse(Obj *o, VisitFn visit, void *arg) {
 
 static Value zip_new(ThreadState *ts, Type *type, Value *args, int nargs, Obj *kwnames) {
     bool strict = false;
-    int nkw = bi_nkw(kwnames);
+    int nkw = arg_nkw(kwnames);
     if (nkw) {
         static const char *const kws[] = { "strict", NULL };
         if (arg_check_kw(ts, "zip", kwnames, kws) < 0) return V_NULL;
@@ -1365,7 +1362,7 @@ static Value zip_next(ThreadState *ts, Value self) {
 Type T_zip = {
     .name = "zip", .basicsize = sizeof(Zip), .flags = TF_GC,
     .methods = iter_methods, .new_ = zip_new, .dealloc = zip_clear, .traverse = zip_traverse, .clear = zip_clear,
-    .iter = iter_self, .next = zip_next,
+    .iter = obj_iter_self, .next = zip_next,
 };
 
 /* ---- reversed ---- */
@@ -1374,7 +1371,7 @@ Type T_zip = {
 typedef struct Reversed { Obj hdr; Value seq; int64_t index; } Reversed;
 
 static Value reversed_new(ThreadState *ts, Type *type, Value *args, int nargs, Obj *kwnames) {
-    if (bi_nkw(kwnames)) return exc_raise(ts, &T_TypeError, "reversed() takes no keyword arguments");
+    if (arg_nkw(kwnames)) return exc_raise(ts, &T_TypeError, "reversed() takes no keyword arguments");
     if (nargs != 1) return exc_raise(ts, &T_TypeError, "reversed expected 1 argument, got %d", nargs);
     Value seq = args[0];
     Type *t = obj_type(seq);
@@ -1441,7 +1438,7 @@ static Value reversed_next(ThreadState *ts, Value self) {
 Type T_reversed = {
     .name = "reversed", .basicsize = sizeof(Reversed), .flags = TF_GC,
     .methods = iter_methods, .new_ = reversed_new, .dealloc = reversed_clear, .traverse = reversed_traverse,
-    .clear = reversed_clear, .iter = iter_self, .next = reversed_next,
+    .clear = reversed_clear, .iter = obj_iter_self, .next = reversed_next,
 };
 
 /* ---- the module ---- */

@@ -30,8 +30,6 @@ Value bi_sys_attr(Obj *name);
  * out[i] is V_NULL (borrowed) when absent. -1 with an exception on error. */
 int bi_parse_args(ThreadState *ts, const char *fname, Value *args, int nargs, Obj *kwnames,
                   const char *const *names, int maxpos, int nreq, Value *out);
-/* Number of keyword arguments of a call. */
-int bi_nkw(Obj *kwnames);
 /* Converts an int, bool or float (or an object with __float__) to a double; -1 with
  * TypeError "must be real number, not X" otherwise. */
 int bi_to_double(ThreadState *ts, Value v, double *out);

@@ -6,6 +6,7 @@
 #include "builtins.h"
 #include "state.h"
 #include "objects/str.h"
+#include "objects/bytes.h"
 #include "objects/containers.h"
 #include "exc.h"
 #include <stdlib.h>

@@ -7,6 +7,7 @@
 #include "objects/num.h"
 #include "exc.h"
 #include "module.h"
+#include "args.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,7 +191,7 @@ static Value math_remainder(ThreadState *ts, Value *args, int nargs, Obj *kwname
 }
 
 static Value math_hypot(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
-    if (bi_nkw(kwnames)) return exc_raise(ts, &T_TypeError, "hypot() takes no keyword arguments");
+    if (arg_nkw(kwnames)) return exc_raise(ts, &T_TypeError, "hypot() takes no keyword arguments");
     double acc = 0.0, maxv = 0.0;
     bool has_inf = false, has_nan = false;
     double *vals = malloc(sizeof(double) * (size_t)(nargs + 1));
@@ -317,7 +318,7 @@ static uint64_t ugcd(uint64_t a, uint64_t b) {
 static uint64_t uabs(int64_t n) { return n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n; }
 
 static Value math_gcd(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
-    if (bi_nkw(kwnames)) return exc_raise(ts, &T_TypeError, "gcd() takes no keyword arguments");
+    if (arg_nkw(kwnames)) return exc_raise(ts, &T_TypeError, "gcd() takes no keyword arguments");
     uint64_t g = 0;
     for (int i = 0; i < nargs; i++) {
         int64_t n;
@@ -329,7 +330,7 @@ static Value math_gcd(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
 }
 
 static Value math_lcm(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
-    if (bi_nkw(kwnames)) return exc_raise(ts, &T_TypeError, "lcm() takes no keyword arguments");
+    if (arg_nkw(kwnames)) return exc_raise(ts, &T_TypeError, "lcm() takes no keyword arguments");
     uint64_t l = 1;
     for (int i = 0; i < nargs; i++) {
         int64_t n;

@@ -69,10 +69,12 @@
 #include "gil/gil.h"
 #include "signals.h"
 #include "objects/str.h"
+#include "objects/bytes.h"
 #include "objects/containers.h"
 #include "exc.h"
 #include "module.h"
 #include "objects/func.h"
+#include "objects/class.h"
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>

@@ -3,6 +3,7 @@
 #include "builtins.h"
 #include "state.h"
 #include "objects/str.h"
+#include "objects/bytes.h"
 #include "objects/containers.h"
 #include "exc.h"
 #include "objects/func.h"
@@ -20,6 +21,7 @@
 #include <signal.h>
 #include "gil/gil.h"
 #include "signals.h"
+#include "args.h"
 
 extern char **environ;
 
@@ -558,7 +560,7 @@ static int ospath_str(ThreadState *ts, const char *fname, Value v) {
 }
 
 static Value os_path_join(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
-    if (bi_nkw(kwnames)) return exc_raise(ts, &T_TypeError, "join() takes no keyword arguments");
+    if (arg_nkw(kwnames)) return exc_raise(ts, &T_TypeError, "join() takes no keyword arguments");
     if (nargs < 1) return exc_raise(ts, &T_TypeError, "join() missing 1 required positional argument: 'a'");
     StrBuf b;
     sb_init(&b);

@@ -16,6 +16,7 @@
 #include "state.h"
 #include "signals.h"
 #include "objects/str.h"
+#include "objects/bytes.h"
 #include "objects/containers.h"
 #include "exc.h"
 #include "objects/func.h"

@@ -24,6 +24,7 @@
 #include "exc.h"
 #include "module.h"
 #include "objects/func.h"
+#include "args.h"
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -157,7 +158,7 @@ static void core_release(LockCore *c) {
  * core_acquire: -1 forever, 0 try once, else nanoseconds. -1 with an exception on error. */
 static int parse_acquire(ThreadState *ts, Value *args, int nargs, Obj *kwnames, int64_t *out) {
     static const char *const names[] = { "blocking", "timeout" };
-    int nkw = bi_nkw(kwnames);
+    int nkw = arg_nkw(kwnames);
     if (nargs + nkw > 2) {
         exc_raise(ts, &T_TypeError, "acquire() takes at most 2 %sarguments (%d given)", nargs == 0 ? "keyword " : "",
                   nargs + nkw);
@@ -493,7 +494,7 @@ static Obj *local_dict(ThreadState *ts, Local *l) {
     if (!l->args || !has_own_init(t)) return d;
     o_incref(&l->hdr);
     Value init = type_lookup(t, NAME(__init__));
-    int n = l->nargs + bi_nkw(l->kwnames);
+    int n = l->nargs + arg_nkw(l->kwnames);
     Value *a = malloc(sizeof(Value) * (size_t)(n + 1));
     a[0] = V_OBJ(l);
     memcpy(a + 1, ((Tuple *)l->args)->items, sizeof(Value) * (size_t)n);
@@ -524,7 +525,7 @@ static Obj *local_dict(ThreadState *ts, Local *l) {
 }
 
 static Value local_new(ThreadState *ts, Type *t, Value *args, int nargs, Obj *kwnames) {
-    int nkw = bi_nkw(kwnames);
+    int nkw = arg_nkw(kwnames);
     bool own_init = has_own_init(t);
     if ((nargs || nkw) && !own_init) return exc_raise(ts, &T_TypeError, "Initialization arguments are not supported");
     Local *l = (Local *)obj_alloc(t, t->basicsize > sizeof(Local) ? t->basicsize : sizeof(Local));
@@ -1018,7 +1019,7 @@ static Value thread_threads_alive(ThreadState *ts, Value *args, int nargs, Obj *
 
 static Value thread_stack_size(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     static const char *const names[] = { "size", NULL };
-    if (bi_nkw(kwnames)) return exc_raise(ts, &T_TypeError, "stack_size() takes no keyword arguments");
+    if (arg_nkw(kwnames)) return exc_raise(ts, &T_TypeError, "stack_size() takes no keyword arguments");
     Value a[1];
     if (bi_parse_args(ts, "stack_size", args, nargs, kwnames, names, 1, 0, a) < 0) return V_NULL;
     int64_t size = 0;  /* as in CPython, stack_size() alone also resets the size to the default */

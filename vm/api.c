@@ -4,6 +4,7 @@
  * Keeps no state of its own: __main__ lives in sys.modules, the thread in the_interp. */
 #include "api.h"
 #include "objects/func.h"
+#include "objects/class.h"
 #include "state.h"
 #include "object.h"
 #include "objects/str.h"
@@ -11,6 +12,7 @@
 #include "exc.h"
 #include "eval.h"
 #include "code.h"
+#include "dis.h"
 #include "module.h"
 #include "hooks.h"
 #include <errno.h>

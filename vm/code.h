@@ -72,6 +72,5 @@ Code *code_new(void);
 /* The stack effect of an instruction (resolves VAR operands); used by the compiler. */
 int code_stack_effect(int op, int arg, int jump);
 /* Writes a disassembly of code and every code object in its constants (vm/dis.c). */
-void dis_code(FILE *out, Code *code);
 
 #endif

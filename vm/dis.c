@@ -1,6 +1,8 @@
 /* dis.c — the disassembler: CPython's `dis` layout for tiny's code objects. */
 #include "code.h"
+#include "dis.h"
 #include "objects/str.h"
+#include "objects/bytes.h"
 #include "objects/num.h"
 #include <inttypes.h>
 #include <stdlib.h>

@@ -20,6 +20,7 @@
 #include "objects/num.h"
 #include "exc.h"
 #include "objects/func.h"
+#include "objects/class.h"
 #include "objects/gen.h"
 #include "module.h"
 #include "objects/format.h"

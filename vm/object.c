@@ -10,6 +10,7 @@
 #include "objects/num.h"
 #include "exc.h"
 #include "objects/func.h"
+#include "objects/class.h"
 #include "gc.h"
 #include <stdlib.h>
 #include <string.h>
@@ -570,16 +571,45 @@ Value obj_call3(ThreadState *ts, Value f, Value a, Value b, Value c) {
     return obj_call(ts, f, args, 3, NULL);
 }
 
+/* ---- the recursive-repr guard ---- */
+
+/* Enters the repr recursion guard: 1 if o is already being repr'd, else 0 (the list,
+ * dict, set and tuple reprs print "[...]" and the like for the inner occurrence). */
+int obj_repr_enter(ThreadState *ts, Obj *o) {
+    if (!ts->repr_active)
+        ts->repr_active = list_new(8);
+    List *l = (List *)ts->repr_active;
+    for (int64_t i = 0; i < l->len; i++)
+        if (IS_OBJ(l->items[i]) && AS_OBJ(l->items[i]) == o)
+            return 1;
+    list_append(ts->repr_active, V_OBJ(o));
+    return 0;
+}
+
+void obj_repr_leave(ThreadState *ts, Obj *o) {
+    List *l = (List *)ts->repr_active;
+    if (!l)
+        return;
+    for (int64_t i = l->len - 1; i >= 0; i--) {
+        if (IS_OBJ(l->items[i]) && AS_OBJ(l->items[i]) == o) {
+            Value v = l->items[i];
+            memmove(&l->items[i], &l->items[i + 1], (size_t)(l->len - i - 1) * sizeof(Value));
+            l->len--;
+            v_decref(v);
+            return;
+        }
+    }
+}
+
 /* ---- iteration, length, items ---- */
+
+Value obj_iter_self(ThreadState *ts, Value self) { return v_new(self); }
 
 Value obj_iter(ThreadState *ts, Value v) {
     Type *t = obj_type(v);
     if (t->iter) return t->iter(ts, v);
     if (t->getitem && t != &T_dict) {
-        SeqIter *it = (SeqIter *)obj_alloc(&T_seq_iterator, sizeof(SeqIter));
-        it->seq = v_new(v);
-        it->index = 0;
-        return V_OBJ(it);
+        return V_OBJ(seqiter_new(&T_seq_iterator, v));
     }
     return exc_raise(ts, &T_TypeError, "'%s' object is not iterable", t->name);
 }

@@ -354,6 +354,12 @@ Value obj_call0(ThreadState *ts, Value f);
 Value obj_call1(ThreadState *ts, Value f, Value a);
 Value obj_call2(ThreadState *ts, Value f, Value a, Value b);
 Value obj_call3(ThreadState *ts, Value f, Value a, Value b, Value c);
+/* Enters the recursive-repr guard of this thread: 1 if o is already being repr'd. */
+int obj_repr_enter(ThreadState *ts, Obj *o);
+/* Leaves the recursive-repr guard for o. */
+void obj_repr_leave(ThreadState *ts, Obj *o);
+/* The iter slot of iterators: iter(it) is it. */
+Value obj_iter_self(ThreadState *ts, Value self);
 Value obj_iter(ThreadState *ts, Value v);
 Value obj_next(ThreadState *ts, Value it);      /* V_NULL and no exception: exhausted */
 int64_t obj_len(ThreadState *ts, Value v);      /* -1 on error */

@@ -5,6 +5,7 @@
 #include "exc.h"
 #include "gc.h"
 #include "objects/func.h"
+#include "objects/class.h"
 #include "module.h"
 #include "eval.h"
 #include "hooks.h"

@@ -3,6 +3,7 @@
  * the REPL mode reports incomplete input. */
 #include "unit.h"
 #include "code.h"
+#include "dis.h"
 #include "compile.h"
 #include <stdlib.h>
 

@@ -2,10 +2,12 @@
  * indexing, iteration, + and *, the common methods, and UTF-8/ASCII/Latin-1 decoding. */
 #define _GNU_SOURCE
 #include "objects/str.h"
+#include "objects/bytes.h"
 #include "state.h"
 #include "exc.h"
 #include "objects/containers.h"
 #include "objects/unicode.h"
+#include "args.h"
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -56,27 +58,6 @@ Obj *bytes_repr(Obj *o)
 
 /* ---- decoding ---- */
 
-/* Normalised codec: 0 utf-8, 1 ascii, 2 latin-1, -1 unknown. */
-static int codec_of(const char *enc)
-{
-    char buf[32];
-    size_t n = strlen(enc);
-    if (n >= sizeof buf) return -1;
-    for (size_t i = 0; i <= n; i++) {
-        char c = enc[i];
-        if (c >= 'A' && c <= 'Z') c += 32;
-        if (c == '_' || c == ' ') c = '-';
-        buf[i] = c;
-    }
-    if (!strcmp(buf, "utf-8") || !strcmp(buf, "utf8") || !strcmp(buf, "u8")) return 0;
-    if (!strcmp(buf, "ascii") || !strcmp(buf, "us-ascii") || !strcmp(buf, "646")) return 1;
-    if (!strcmp(buf, "latin-1") || !strcmp(buf, "latin1") || !strcmp(buf, "iso-8859-1") ||
-        !strcmp(buf, "iso8859-1") || !strcmp(buf, "l1") || !strcmp(buf, "8859") ||
-        !strcmp(buf, "cp819") || !strcmp(buf, "latin"))
-        return 2;
-    return -1;
-}
-
 /* Checks the UTF-8 sequence at p: returns its length if valid, else 0 with *bad set to
  * the number of bytes in the invalid prefix and *why to the reason. */
 static int utf8_check(const uint8_t *p, int64_t n, int64_t *bad, const char **why)
@@ -100,7 +81,7 @@ static int utf8_check(const uint8_t *p, int64_t n, int64_t *bad, const char **wh
 Value bytes_decode(ThreadState *ts, const uint8_t *data, int64_t len, const char *encoding,
                    const char *errors)
 {
-    int id = codec_of(encoding);
+    int id = uni_codec(encoding);
     if (id < 0) return exc_raise(ts, &T_LookupError, "unknown encoding: %s", encoding);
     StrBuf b;
     sb_init(&b);
@@ -173,7 +154,7 @@ static int bytes_from_iterable(ThreadState *ts, StrBuf *sb, Value src)
         Value x = obj_next(ts, it);
         if (IS_NULL(x)) break;
         int64_t n;
-        int r = uarg_index(ts, x, &n);
+        int r = arg_index(ts, x, &n);
         v_decref(x);
         if (r < 0) { v_decref(it); return -1; }
         if (n < 0 || n > 255) {
@@ -191,7 +172,7 @@ static Value bytes_new_slot(ThreadState *ts, Type *type, Value *args, int nargs,
 {
     static const char *const names[] = {"source", "encoding", "errors", NULL};
     Value a[3];
-    if (uarg_parse(ts, "bytes", args, nargs, kwnames, 0, names, a) < 0) return V_NULL;
+    if (arg_parse(ts, "bytes", args, nargs, kwnames, 0, names, a) < 0) return V_NULL;
     const char *enc = NULL, *errs = NULL;
     if (!IS_NULL(a[1])) {
         if (!IS_STR(a[1]))
@@ -282,7 +263,7 @@ static Value bytes_getitem(ThreadState *ts, Value self, Value key)
         for (int64_t k = 0, j = start; k < n; k++, j += step) r->data[k] = b->data[j];
         return V_OBJ(r);
     } else if (IS_OBJ(key) && !IS_NULL(type_lookup(obj_type(key), NAME(__index__)))) {
-        if (uarg_index(ts, key, &i) < 0) return V_NULL;
+        if (arg_index(ts, key, &i) < 0) return V_NULL;
     } else {
         return exc_raise(ts, &T_TypeError, "byte indices must be integers or slices, not %s",
                          obj_type_name(key));
@@ -352,7 +333,6 @@ static Value bytes_iter_next(ThreadState *ts, Value self)
     return V_INT(b->data[it->index++]);
 }
 
-static Value iter_self(ThreadState *ts, Value self) { return v_new(self); }
 
 static void bytes_iter_dealloc(Obj *self) { v_decref(((SeqIter *)self)->seq); }
 
@@ -401,7 +381,7 @@ static Value mb_decode(ThreadState *ts, Value *args, int nargs, Obj *kw)
 {
     static const char *const names[] = {"encoding", "errors", NULL};
     Value a[2];
-    if (uarg_parse(ts, "decode", args + 1, nargs - 1, kw, 0, names, a) < 0) return V_NULL;
+    if (arg_parse(ts, "decode", args + 1, nargs - 1, kw, 0, names, a) < 0) return V_NULL;
     const char *enc = "utf-8", *errs = "strict";
     if (!IS_NULL(a[0])) {
         if (!IS_STR(a[0]))
@@ -422,7 +402,7 @@ static Value mb_hex(ThreadState *ts, Value *args, int nargs, Obj *kw)
 {
     static const char *const names[] = {"sep", "bytes_per_sep", NULL};
     Value a[2];
-    if (uarg_parse(ts, "hex", args + 1, nargs - 1, kw, 0, names, a) < 0) return V_NULL;
+    if (arg_parse(ts, "hex", args + 1, nargs - 1, kw, 0, names, a) < 0) return V_NULL;
     Bytes *b = SELF;
     const char *sep = NULL;
     int64_t per = 1;
@@ -437,7 +417,7 @@ static Value mb_hex(ThreadState *ts, Value *args, int nargs, Obj *kw)
             return exc_raise(ts, &T_TypeError, "sep must be str or bytes.");
         }
     }
-    if (!IS_NULL(a[1]) && uarg_index(ts, a[1], &per) < 0) return V_NULL;
+    if (!IS_NULL(a[1]) && arg_index(ts, a[1], &per) < 0) return V_NULL;
     static const char hx[] = "0123456789abcdef";
     StrBuf sb;
     sb_init(&sb);
@@ -465,7 +445,7 @@ static int64_t count_pos(const char *d, int64_t off)
 
 static Value mb_fromhex(ThreadState *ts, Value *args, int nargs, Obj *kw)
 {
-    if (uarg_one(ts, "bytes.fromhex", nargs - 1, kw) < 0) return V_NULL;
+    if (arg_one(ts, "bytes.fromhex", nargs - 1, kw) < 0) return V_NULL;
     if (!IS_STR(args[1]))
         return exc_raise(ts, &T_TypeError, "fromhex() argument must be str, not %s",
                          obj_type_name(args[1]));
@@ -498,7 +478,7 @@ static Value mb_fromhex(ThreadState *ts, Value *args, int nargs, Obj *kw)
 
 static Value mb_join(ThreadState *ts, Value *args, int nargs, Obj *kw)
 {
-    if (uarg_one(ts, "bytes.join", nargs - 1, kw) < 0) return V_NULL;
+    if (arg_one(ts, "bytes.join", nargs - 1, kw) < 0) return V_NULL;
     Value l = obj_to_list(ts, args[1]);
     if (IS_NULL(l)) {
         if (exc_matches(ts, &T_TypeError)) {
@@ -538,9 +518,9 @@ static Value mb_split(ThreadState *ts, Value *args, int nargs, Obj *kw)
 {
     static const char *const names[] = {"sep", "maxsplit", NULL};
     Value a[2];
-    if (uarg_parse(ts, "split", args + 1, nargs - 1, kw, 0, names, a) < 0) return V_NULL;
+    if (arg_parse(ts, "split", args + 1, nargs - 1, kw, 0, names, a) < 0) return V_NULL;
     int64_t maxsplit = -1;
-    if (!IS_NULL(a[1]) && uarg_index(ts, a[1], &maxsplit) < 0) return V_NULL;
+    if (!IS_NULL(a[1]) && arg_index(ts, a[1], &maxsplit) < 0) return V_NULL;
     if (maxsplit < 0) maxsplit = INT64_MAX;
     Bytes *b = SELF;
     Obj *list = list_new(0);
@@ -584,7 +564,7 @@ static Value mb_split(ThreadState *ts, Value *args, int nargs, Obj *kw)
 /* strip/lstrip/rstrip: which 1 left, 2 right, 3 both. */
 static Value bstrip(ThreadState *ts, Value *args, int nargs, Obj *kw, const char *name, int which)
 {
-    if (uarg_range(ts, name, name, nargs - 1, kw, 0, 1, 0) < 0) return V_NULL;
+    if (arg_range(ts, name, name, nargs - 1, kw, 0, 1, 0) < 0) return V_NULL;
     const uint8_t *set = NULL;
     int64_t nset = 0;
     if (nargs > 1 && !IS_NONE(args[1])) {
@@ -611,12 +591,12 @@ static Value mb_rstrip(ThreadState *ts, Value *a, int n, Obj *kw) { return bstri
 /* startswith/endswith. */
 static Value btail(ThreadState *ts, Value *args, int nargs, Obj *kw, const char *name, bool end)
 {
-    if (uarg_range(ts, name, name, nargs - 1, kw, 1, 3, 0) < 0) return V_NULL;
+    if (arg_range(ts, name, name, nargs - 1, kw, 1, 3, 0) < 0) return V_NULL;
     Bytes *b = SELF;
     int64_t start = 0, stop = INT64_MAX;
-    if (nargs > 2 && uarg_slice_bound(ts, args[2], &start) < 0) return V_NULL;
-    if (nargs > 3 && uarg_slice_bound(ts, args[3], &stop) < 0) return V_NULL;
-    uarg_adjust(&start, &stop, b->len);
+    if (nargs > 2 && arg_slice_bound(ts, args[2], &start) < 0) return V_NULL;
+    if (nargs > 3 && arg_slice_bound(ts, args[3], &stop) < 0) return V_NULL;
+    arg_adjust(&start, &stop, b->len);
     Value pre = args[1];
     Value *cands = &pre;
     int64_t nc = 1;
@@ -645,7 +625,7 @@ static Value bsearch_impl(ThreadState *ts, Value *args, int nargs, Obj *kw, cons
 {
     char qual[32];
     snprintf(qual, sizeof qual, "bytes.%s", name);
-    if (uarg_range(ts, name, qual, nargs - 1, kw, 1, 3, 1) < 0) return V_NULL;
+    if (arg_range(ts, name, qual, nargs - 1, kw, 1, 3, 1) < 0) return V_NULL;
     uint8_t one;
     const uint8_t *nd;
     int64_t nn;
@@ -654,9 +634,9 @@ static Value bsearch_impl(ThreadState *ts, Value *args, int nargs, Obj *kw, cons
         return V_NULL;
     Bytes *b = SELF;
     int64_t start = 0, stop = INT64_MAX;
-    if (nargs > 2 && uarg_slice_bound(ts, args[2], &start) < 0) return V_NULL;
-    if (nargs > 3 && uarg_slice_bound(ts, args[3], &stop) < 0) return V_NULL;
-    uarg_adjust(&start, &stop, b->len);
+    if (nargs > 2 && arg_slice_bound(ts, args[2], &start) < 0) return V_NULL;
+    if (nargs > 3 && arg_slice_bound(ts, args[3], &stop) < 0) return V_NULL;
+    arg_adjust(&start, &stop, b->len);
     if (mode == 2) {
         if (start > stop) return V_INT(0);
         if (nn == 0) return V_INT(stop - start + 1);
@@ -683,13 +663,13 @@ static Value mb_count(ThreadState *ts, Value *a, int n, Obj *kw) { return bsearc
 
 static Value mb_replace(ThreadState *ts, Value *args, int nargs, Obj *kw)
 {
-    if (uarg_range(ts, "replace", "bytes.replace", nargs - 1, kw, 2, 3, 0) < 0) return V_NULL;
+    if (arg_range(ts, "replace", "bytes.replace", nargs - 1, kw, 2, 3, 0) < 0) return V_NULL;
     for (int i = 1; i <= 2; i++)
         if (!IS_BYTES(args[i]))
             return exc_raise(ts, &T_TypeError, "a bytes-like object is required, not '%s'",
                              obj_type_name(args[i]));
     int64_t count = -1;
-    if (nargs > 3 && uarg_index(ts, args[3], &count) < 0) return V_NULL;
+    if (nargs > 3 && arg_index(ts, args[3], &count) < 0) return V_NULL;
     if (count < 0) count = INT64_MAX;
     Bytes *b = SELF, *old = AS_BYTES(args[1]), *nw = AS_BYTES(args[2]);
     StrBuf sb;
@@ -721,7 +701,7 @@ static Value mb_replace(ThreadState *ts, Value *args, int nargs, Obj *kw)
 /* upper (up true) / lower: ASCII only. */
 static Value bcase(ThreadState *ts, Value *args, int nargs, Obj *kw, const char *qual, bool up)
 {
-    if (uarg_none(ts, qual, nargs - 1, kw) < 0) return V_NULL;
+    if (arg_none(ts, qual, nargs - 1, kw) < 0) return V_NULL;
     Bytes *b = SELF;
     Bytes *r = bytes_alloc(b->len);
     for (int64_t i = 0; i < b->len; i++) {
@@ -739,7 +719,7 @@ static Value mb_lower(ThreadState *ts, Value *a, int n, Obj *kw) { return bcase(
 /* isdigit/isalpha/isspace/isalnum/isupper/islower over ASCII bytes. */
 static Value bpred(ThreadState *ts, Value *args, int nargs, Obj *kw, const char *qual, int kind)
 {
-    if (uarg_none(ts, qual, nargs - 1, kw) < 0) return V_NULL;
+    if (arg_none(ts, qual, nargs - 1, kw) < 0) return V_NULL;
     Bytes *b = SELF;
     if (b->len == 0) return V_FALSE;
     bool cased = false;
@@ -804,6 +784,6 @@ Type T_bytes_iterator = {
     .flags = 0,
     .basicsize = sizeof(SeqIter),
     .dealloc = bytes_iter_dealloc,
-    .iter = iter_self,
+    .iter = obj_iter_self,
     .next = bytes_iter_next,
 };

@@ -4,6 +4,7 @@
  * either inherited from the base or, when the class (or a class above it) defines the
  * matching dunder, a slot_* function below that looks the dunder up and calls it. */
 #include "objects/func.h"
+#include "objects/class.h"
 #include "state.h"
 #include "objects/str.h"
 #include "objects/containers.h"

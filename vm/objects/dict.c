@@ -7,6 +7,8 @@
 #include "objects/num.h"
 #include "objects/str.h"
 #include "state.h"
+#include "objects/hash.h"
+#include "args.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,53 +85,6 @@ static inline void ix_set(Dict *d, size_t i, int64_t ix)
         ((int32_t *)d->indices)[i] = (int32_t)ix;
     else
         ((int64_t *)d->indices)[i] = ix;
-}
-
-/* Identity of two values (same tag and payload). */
-static inline bool v_same(Value a, Value b)
-{
-    return a.tag == b.tag && a.as.i == b.as.i;
-}
-
-/* Hash of a value with inline fast paths for ints and strs; -1 on error. */
-static inline int64_t hash_value(ThreadState *ts, Value v)
-{
-    if (IS_INTLIKE(v)) {
-        int64_t n = AS_INT(v);
-        const int64_t P = ((int64_t)1 << 61) - 1;
-        if (n > -P && n < P)
-            return n == -1 ? -2 : n;
-        return int_hash(n);
-    }
-    if (IS_STR(v)) {
-        int64_t h = AS_STR(v)->hash;
-        return h != -1 ? h : str_hash(AS_OBJ(v));
-    }
-    return obj_hash(ts, v);
-}
-
-/* Equality of two keys with equal hashes without calling out: 1 equal, 0 not, 2 unknown. */
-static inline int key_eq_fast(Value a, Value b)
-{
-    if (a.tag == b.tag) {
-        switch (a.tag) {
-        case VT_INT:
-        case VT_BOOL:
-        case VT_NONE:
-            return a.as.i == b.as.i;
-        case VT_FLOAT:
-            return a.as.f == b.as.f;
-        case VT_OBJ:
-            if (a.as.o == b.as.o)
-                return 1;
-            if (a.as.o->type == &T_str && b.as.o->type == &T_str)
-                return str_eq(a.as.o, b.as.o);
-            return 2;
-        default:
-            return 2;
-        }
-    }
-    return 2;
 }
 
 /* Finds key: returns its entry index (>= 0) with *slotp its index slot, DKIX_EMPTY
@@ -773,43 +728,13 @@ static void dict_gc_clear(Obj *self)
     dict_clear(self);
 }
 
-/* Enters the repr recursion guard: 1 if o is already being repr'd, else 0. */
-static int repr_enter(ThreadState *ts, Obj *o)
-{
-    if (!ts->repr_active)
-        ts->repr_active = list_new(8);
-    List *l = (List *)ts->repr_active;
-    for (int64_t i = 0; i < l->len; i++)
-        if (IS_OBJ(l->items[i]) && AS_OBJ(l->items[i]) == o)
-            return 1;
-    list_append(ts->repr_active, V_OBJ(o));
-    return 0;
-}
-
-/* Leaves the repr recursion guard for o. */
-static void repr_leave(ThreadState *ts, Obj *o)
-{
-    List *l = (List *)ts->repr_active;
-    if (!l)
-        return;
-    for (int64_t i = l->len - 1; i >= 0; i--) {
-        if (IS_OBJ(l->items[i]) && AS_OBJ(l->items[i]) == o) {
-            Value v = l->items[i];
-            memmove(&l->items[i], &l->items[i + 1], (size_t)(l->len - i - 1) * sizeof(Value));
-            l->len--;
-            v_decref(v);
-            return;
-        }
-    }
-}
-
 /* repr(): "{'a': 1}", "{...}" when recursive. */
 static Value dict_repr(ThreadState *ts, Value self)
 {
     Dict *d = AS_DICT(self);
     if (d->used == 0)
         return V_OBJ(str_from_cstr("{}"));
-    if (repr_enter(ts, &d->hdr))
+    if (obj_repr_enter(ts, &d->hdr))
         return V_OBJ(str_from_cstr("{...}"));
     StrBuf b;
     sb_init(&b);
@@ -832,12 +757,12 @@ static Value dict_repr(ThreadState *ts, Value self)
         v_decref(val);
         if (r < 0) {
             sb_free(&b);
-            repr_leave(ts, &d->hdr);
+            obj_repr_leave(ts, &d->hdr);
             return V_NULL;
         }
     }
     sb_putc(&b, '}');
-    repr_leave(ts, &d->hdr);
+    obj_repr_leave(ts, &d->hdr);
     return V_OBJ(sb_finish(&b));
 }
 
@@ -1064,11 +989,6 @@ static Value dictiter_next_item(ThreadState *ts, Value self)
     return e ? V_OBJ(tuple_pack(2, e->key, e->value)) : V_NULL;
 }
 
-/* iter(it) is it. */
-static Value iter_self(ThreadState *ts, Value self)
-{
-    return v_new(self);
-}
 
 /* iter(d): the keys. */
 static Value dict_iter(ThreadState *ts, Value self)
@@ -1084,7 +1004,7 @@ Type T_dict_keyiterator = {
     .dealloc = dictiter_dealloc,
     .traverse = dictiter_traverse,
     .clear = dictiter_clear,
-    .iter = iter_self,
+    .iter = obj_iter_self,
     .next = dictiter_next_key,
 };
 
@@ -1096,7 +1016,7 @@ Type T_dict_valueiterator = {
     .dealloc = dictiter_dealloc,
     .traverse = dictiter_traverse,
     .clear = dictiter_clear,
-    .iter = iter_self,
+    .iter = obj_iter_self,
     .next = dictiter_next_value,
 };
 
@@ -1108,7 +1028,7 @@ Type T_dict_itemiterator = {
     .dealloc = dictiter_dealloc,
     .traverse = dictiter_traverse,
     .clear = dictiter_clear,
-    .iter = iter_self,
+    .iter = obj_iter_self,
     .next = dictiter_next_item,
 };
 
@@ -1222,11 +1142,11 @@ static int dictvalues_contains(ThreadState *ts, Value self, Value x)
 static Value dictview_repr(ThreadState *ts, Value self)
 {
     Obj *o = AS_OBJ(self);
-    if (repr_enter(ts, o))
+    if (obj_repr_enter(ts, o))
         return V_OBJ(str_from_cstr("..."));
     Value l = obj_to_list(ts, self);
     if (IS_NULL(l)) {
-        repr_leave(ts, o);
+        obj_repr_leave(ts, o);
         return V_NULL;
     }
     StrBuf b;
@@ -1235,7 +1155,7 @@ static Value dictview_repr(ThreadState *ts, Value self)
     sb_putc(&b, '(');
     int r = sb_put_value(ts, &b, l, true);
     v_decref(l);
-    repr_leave(ts, o);
+    obj_repr_leave(ts, o);
     if (r < 0) {
         sb_free(&b);
         return V_NULL;
@@ -1415,20 +1335,10 @@ Type T_dict_items = {
 
 /* ---- methods ---- */
 
-/* Rejects keyword arguments: "dict.name() takes no keyword arguments". */
-static int no_kw(ThreadState *ts, const char *name, Obj *kwnames)
-{
-    if (kwnames && ((Tuple *)kwnames)->len) {
-        exc_raise(ts, &T_TypeError, "dict.%s() takes no keyword arguments", name);
-        return -1;
-    }
-    return 0;
-}
-
 /* Checks a method without arguments (CPython's METH_NOARGS message). */
 static int no_args(ThreadState *ts, const char *name, int nargs, Obj *kwnames)
 {
-    if (no_kw(ts, name, kwnames) < 0)
+    if (arg_no_kw(ts, "dict", name, kwnames) < 0)
         return -1;
     if (nargs != 1) {
         exc_raise(ts, &T_TypeError, "dict.%s() takes no arguments (%d given)", name, nargs - 1);
@@ -1440,7 +1350,7 @@ static int no_args(ThreadState *ts, const char *name, int nargs, Obj *kwnames)
 /* Checks an Argument Clinic style positional count (self excluded). */
 static int range_args(ThreadState *ts, const char *name, int nargs, Obj *kwnames, int lo, int hi)
 {
-    if (no_kw(ts, name, kwnames) < 0)
+    if (arg_no_kw(ts, "dict", name, kwnames) < 0)
         return -1;
     int n = nargs - 1;
     if (n < lo) {

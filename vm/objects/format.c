@@ -7,6 +7,7 @@
 #include "objects/num.h"
 #include "objects/containers.h"
 #include "objects/unicode.h"
+#include "args.h"
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -451,7 +452,7 @@ static Value resolve_field(ThreadState *ts, FmtState *st, const char *s, int64_t
         v = v_new(st->args[idx]);
     } else {
         v = V_NULL;
-        int nkw = uarg_nkw(st->kwnames);
+        int nkw = arg_nkw(st->kwnames);
         for (int i = 0; i < nkw; i++) {
             Obj *kn = AS_OBJ(((Tuple *)st->kwnames)->items[i]);
             if (STR_LEN(kn) == k && memcmp(STR_DATA(kn), s, (size_t)k) == 0) {

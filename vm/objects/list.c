@@ -5,6 +5,7 @@
 #include "exc.h"
 #include "objects/str.h"
 #include "state.h"
+#include "args.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,43 +147,13 @@ static void list_gc_clear(Obj *self)
     list_clear_items((List *)self);
 }
 
-/* Enters the repr recursion guard: 1 if o is already being repr'd, else 0. */
-static int repr_enter(ThreadState *ts, Obj *o)
-{
-    if (!ts->repr_active)
-        ts->repr_active = list_new(8);
-    List *l = (List *)ts->repr_active;
-    for (int64_t i = 0; i < l->len; i++)
-        if (IS_OBJ(l->items[i]) && AS_OBJ(l->items[i]) == o)
-            return 1;
-    list_append(ts->repr_active, V_OBJ(o));
-    return 0;
-}
-
-/* Leaves the repr recursion guard for o. */
-static void repr_leave(ThreadState *ts, Obj *o)
-{
-    List *l = (List *)ts->repr_active;
-    if (!l)
-        return;
-    for (int64_t i = l->len - 1; i >= 0; i--) {
-        if (IS_OBJ(l->items[i]) && AS_OBJ(l->items[i]) == o) {
-            Value v = l->items[i];
-            memmove(&l->items[i], &l->items[i + 1], (size_t)(l->len - i - 1) * sizeof(Value));
-            l->len--;
-            v_decref(v);
-            return;
-        }
-    }
-}
-
 /* repr(): "[1, 2]", "[...]" when recursive. */
 static Value list_repr(ThreadState *ts, Value self)
 {
     List *l = AS_LIST(self);
     if (l->len == 0)
         return V_OBJ(str_from_cstr("[]"));
-    if (repr_enter(ts, &l->hdr))
+    if (obj_repr_enter(ts, &l->hdr))
         return V_OBJ(str_from_cstr("[...]"));
     StrBuf b;
     sb_init(&b);
@@ -195,12 +166,12 @@ static Value list_repr(ThreadState *ts, Value self)
         v_decref(v);
         if (r < 0) {
             sb_free(&b);
-            repr_leave(ts, &l->hdr);
+            obj_repr_leave(ts, &l->hdr);
             return V_NULL;
         }
     }
     sb_putc(&b, ']');
-    repr_leave(ts, &l->hdr);
+    obj_repr_leave(ts, &l->hdr);
     return V_OBJ(sb_finish(&b));
 }
 
@@ -511,10 +482,7 @@ static int list_contains(ThreadState *ts, Value self, Value item)
 /* iter(l): a list_iterator. */
 static Value list_iter(ThreadState *ts, Value self)
 {
-    SeqIter *it = (SeqIter *)obj_alloc(&T_list_iterator, sizeof(SeqIter));
-    it->seq = v_new(self);
-    it->index = 0;
-    return V_OBJ(it);
+    return V_OBJ(seqiter_new(&T_list_iterator, self));
 }
 
 /* Repeats the items of l n times in place (l *= n); -1 on MemoryError. */
@@ -635,20 +603,10 @@ static Value list_new_(ThreadState *ts, Type *type, Value *args, int nargs, Obj 
 
 /* ---- methods ---- */
 
-/* Rejects keyword arguments: "list.name() takes no keyword arguments". */
-static int no_kw(ThreadState *ts, const char *name, Obj *kwnames)
-{
-    if (kwnames && ((Tuple *)kwnames)->len) {
-        exc_raise(ts, &T_TypeError, "list.%s() takes no keyword arguments", name);
-        return -1;
-    }
-    return 0;
-}
-
 /* Checks a one-argument method (CPython's METH_O message). */
 static int one_arg(ThreadState *ts, const char *name, int nargs, Obj *kwnames)
 {
-    if (no_kw(ts, name, kwnames) < 0)
+    if (arg_no_kw(ts, "list", name, kwnames) < 0)
         return -1;
     if (nargs != 2) {
         exc_raise(ts, &T_TypeError, "list.%s() takes exactly one argument (%d given)", name,
@@ -661,7 +619,7 @@ static int one_arg(ThreadState *ts, const char *name, int nargs, Obj *kwnames)
 /* Checks a method without arguments (CPython's METH_NOARGS message). */
 static int no_args(ThreadState *ts, const char *name, int nargs, Obj *kwnames)
 {
-    if (no_kw(ts, name, kwnames) < 0)
+    if (arg_no_kw(ts, "list", name, kwnames) < 0)
         return -1;
     if (nargs != 1) {
         exc_raise(ts, &T_TypeError, "list.%s() takes no arguments (%d given)", name, nargs - 1);
@@ -673,7 +631,7 @@ static int no_args(ThreadState *ts, const char *name, int nargs, Obj *kwnames)
 /* Checks an Argument Clinic style positional count (self excluded). */
 static int range_args(ThreadState *ts, const char *name, int nargs, Obj *kwnames, int lo, int hi)
 {
-    if (no_kw(ts, name, kwnames) < 0)
+    if (arg_no_kw(ts, "list", name, kwnames) < 0)
         return -1;
     int n = nargs - 1;
     if (lo == hi && n != lo) {
@@ -1244,60 +1202,4 @@ Type T_list = {
     .contains = list_contains,
     .truthy = list_truthy,
     .binop = list_binop,
-};
-
-/* ---- list_iterator ---- */
-
-/* Drops the iterated list. */
-static void seqiter_dealloc(Obj *self)
-{
-    v_decref(((SeqIter *)self)->seq);
-}
-
-/* GC: visits the list. */
-static void seqiter_traverse(Obj *self, VisitFn visit, void *arg)
-{
-    SeqIter *it = (SeqIter *)self;
-    if (IS_OBJ(it->seq))
-        visit(it->seq, arg);
-}
-
-/* GC: drops the list. */
-static void seqiter_clear(Obj *self)
-{
-    SeqIter *it = (SeqIter *)self;
-    Value v = it->seq;
-    it->seq = V_NULL;
-    v_decref(v);
-}
-
-/* iter(it) is it. */
-static Value iter_self(ThreadState *ts, Value self)
-{
-    return v_new(self);
-}
-
-/* next(it) over a list (sees appends made during the iteration). */
-static Value listiter_next(ThreadState *ts, Value self)
-{
-    SeqIter *it = (SeqIter *)AS_OBJ(self);
-    if (IS_NULL(it->seq))
-        return V_NULL;
-    List *l = AS_LIST(it->seq);
-    if (it->index < l->len)
-        return v_new(l->items[it->index++]);
-    seqiter_clear(&it->hdr);
-    return V_NULL;
-}
-
-Type T_list_iterator = {
-    .name = "list_iterator",
-    .base = &T_object,
-    .flags = TF_GC,
-    .basicsize = sizeof(SeqIter),
-    .dealloc = seqiter_dealloc,
-    .traverse = seqiter_traverse,
-    .clear = seqiter_clear,
-    .iter = iter_self,
-    .next = listiter_next,
 };

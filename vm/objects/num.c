@@ -3,6 +3,7 @@
 #include "objects/num.h"
 #include "exc.h"
 #include "objects/str.h"
+#include "objects/bytes.h"
 #include "objects/containers.h"
 #include "state.h"
 #include <math.h>

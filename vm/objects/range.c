@@ -333,11 +333,6 @@ Type T_range = {
 
 /* ---- range_iterator ---- */
 
-/* iter(it) is it. */
-static Value iter_self(ThreadState *ts, Value self)
-{
-    return v_new(self);
-}
 
 /* next(it) over a range. */
 static Value rangeiter_next(ThreadState *ts, Value self)
@@ -356,7 +351,7 @@ Type T_range_iterator = {
     .base = &T_object,
     .flags = 0,
     .basicsize = sizeof(RangeIter),
-    .iter = iter_self,
+    .iter = obj_iter_self,
     .next = rangeiter_next,
 };
 
@@ -573,59 +568,4 @@ Type T_slice = {
     .hash = slice_hash,
     .richcmp = slice_richcmp,
     .getattr = slice_getattr,
-};
-
-/* ---- the generic sequence iterator (objects with __getitem__) ---- */
-
-/* Drops the sequence. */
-static void seqiter_dealloc(Obj *self)
-{
-    v_decref(((SeqIter *)self)->seq);
-}
-
-/* GC: visits the sequence. */
-static void seqiter_traverse(Obj *self, VisitFn visit, void *arg)
-{
-    SeqIter *it = (SeqIter *)self;
-    if (IS_OBJ(it->seq))
-        visit(it->seq, arg);
-}
-
-/* GC: drops the sequence. */
-static void seqiter_clear(Obj *self)
-{
-    SeqIter *it = (SeqIter *)self;
-    Value v = it->seq;
-    it->seq = V_NULL;
-    v_decref(v);
-}
-
-/* next(it): seq[index], ending at IndexError or StopIteration. */
-static Value seqiter_next(ThreadState *ts, Value self)
-{
-    SeqIter *it = (SeqIter *)AS_OBJ(self);
-    if (IS_NULL(it->seq))
-        return V_NULL;
-    Value v = obj_getitem(ts, it->seq, V_INT(it->index));
-    if (IS_NULL(v)) {
-        if (exc_matches(ts, &T_IndexError) || exc_matches(ts, &T_StopIteration)) {
-            exc_clear(ts);
-            seqiter_clear(&it->hdr);
-        }
-        return V_NULL;
-    }
-    it->index++;
-    return v;
-}
-
-Type T_seq_iterator = {
-    .name = "iterator",
-    .base = &T_object,
-    .flags = TF_GC,
-    .basicsize = sizeof(SeqIter),
-    .dealloc = seqiter_dealloc,
-    .traverse = seqiter_traverse,
-    .clear = seqiter_clear,
-    .iter = iter_self,
-    .next = seqiter_next,
 };

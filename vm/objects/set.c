@@ -8,6 +8,8 @@
 #include "objects/num.h"
 #include "objects/str.h"
 #include "state.h"
+#include "objects/hash.h"
+#include "args.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,53 +39,6 @@ static void *xcalloc(size_t n, size_t size)
 static inline bool entry_active(const SetEntry *e)
 {
     return e->key.tag != VT_NULL;
-}
-
-/* Identity of two values (same tag and payload). */
-static inline bool v_same(Value a, Value b)
-{
-    return a.tag == b.tag && a.as.i == b.as.i;
-}
-
-/* Hash of a value with inline fast paths for ints and strs; -1 on error. */
-static inline int64_t hash_value(ThreadState *ts, Value v)
-{
-    if (IS_INTLIKE(v)) {
-        int64_t n = AS_INT(v);
-        const int64_t P = ((int64_t)1 << 61) - 1;
-        if (n > -P && n < P)
-            return n == -1 ? -2 : n;
-        return int_hash(n);
-    }
-    if (IS_STR(v)) {
-        int64_t h = AS_STR(v)->hash;
-        return h != -1 ? h : str_hash(AS_OBJ(v));
-    }
-    return obj_hash(ts, v);
-}
-
-/* Equality of two keys with equal hashes without calling out: 1 equal, 0 not, 2 unknown. */
-static inline int key_eq_fast(Value a, Value b)
-{
-    if (a.tag == b.tag) {
-        switch (a.tag) {
-        case VT_INT:
-        case VT_BOOL:
-        case VT_NONE:
-            return a.as.i == b.as.i;
-        case VT_FLOAT:
-            return a.as.f == b.as.f;
-        case VT_OBJ:
-            if (a.as.o == b.as.o)
-                return 1;
-            if (a.as.o->type == &T_str && b.as.o->type == &T_str)
-                return str_eq(a.as.o, b.as.o);
-            return 2;
-        default:
-            return 2;
-        }
-    }
-    return 2;
 }
 
 /* CPython's set_lookkey: the entry holding key, or the unused entry ending the
@@ -836,43 +791,13 @@ static void set_gc_clear(Obj *self)
     set_clear_internal((Set *)self);
 }
 
-/* Enters the repr recursion guard: 1 if o is already being repr'd, else 0. */
-static int repr_enter(ThreadState *ts, Obj *o)
-{
-    if (!ts->repr_active)
-        ts->repr_active = list_new(8);
-    List *l = (List *)ts->repr_active;
-    for (int64_t i = 0; i < l->len; i++)
-        if (IS_OBJ(l->items[i]) && AS_OBJ(l->items[i]) == o)
-            return 1;
-    list_append(ts->repr_active, V_OBJ(o));
-    return 0;
-}
-
-/* Leaves the repr recursion guard for o. */
-static void repr_leave(ThreadState *ts, Obj *o)
-{
-    List *l = (List *)ts->repr_active;
-    if (!l)
-        return;
-    for (int64_t i = l->len - 1; i >= 0; i--) {
-        if (IS_OBJ(l->items[i]) && AS_OBJ(l->items[i]) == o) {
-            Value v = l->items[i];
-            memmove(&l->items[i], &l->items[i + 1], (size_t)(l->len - i - 1) * sizeof(Value));
-            l->len--;
-            v_decref(v);
-            return;
-        }
-    }
-}
-
 /* repr(): "{1, 2}", "set()". */
 static Value set_repr(ThreadState *ts, Value self)
 {
     Set *so = AS_SET(self);
     if (so->used == 0)
         return V_OBJ(str_from_cstr("set()"));
-    if (repr_enter(ts, &so->hdr))
+    if (obj_repr_enter(ts, &so->hdr))
         return V_OBJ(str_from_cstr("set(...)"));
     /* Snapshot the keys: repr of an item may mutate the set. */
     Value lst = V_OBJ(list_new(so->used));
@@ -891,7 +816,7 @@ static Value set_repr(ThreadState *ts, Value self)
         r = sb_put_value(ts, &b, l->items[i], true);
     }
     v_decref(lst);
-    repr_leave(ts, &so->hdr);
+    obj_repr_leave(ts, &so->hdr);
     if (r < 0) {
         sb_free(&b);
         return V_NULL;
@@ -1045,11 +970,6 @@ static void setiter_clear(Obj *self)
     o_xdecref(s);
 }
 
-/* iter(it) is it. */
-static Value iter_self(ThreadState *ts, Value self)
-{
-    return v_new(self);
-}
 
 /* next(it); RuntimeError if the set changed size. */
 static Value setiter_next(ThreadState *ts, Value self)
@@ -1095,26 +1015,16 @@ Type T_set_iterator = {
     .dealloc = setiter_dealloc,
     .traverse = setiter_traverse,
     .clear = setiter_clear,
-    .iter = iter_self,
+    .iter = obj_iter_self,
     .next = setiter_next,
 };
 
 /* ---- methods ---- */
 
-/* Rejects keyword arguments: "set.name() takes no keyword arguments". */
-static int no_kw(ThreadState *ts, const char *name, Obj *kwnames)
-{
-    if (kwnames && ((Tuple *)kwnames)->len) {
-        exc_raise(ts, &T_TypeError, "set.%s() takes no keyword arguments", name);
-        return -1;
-    }
-    return 0;
-}
-
 /* Checks a one-argument method (CPython's METH_O message). */
 static int one_arg(ThreadState *ts, const char *name, int nargs, Obj *kwnames)
 {
-    if (no_kw(ts, name, kwnames) < 0)
+    if (arg_no_kw(ts, "set", name, kwnames) < 0)
         return -1;
     if (nargs != 2) {
         exc_raise(ts, &T_TypeError, "set.%s() takes exactly one argument (%d given)", name,
@@ -1127,7 +1037,7 @@ static int one_arg(ThreadState *ts, const char *name, int nargs, Obj *kwnames)
 /* Checks a method without arguments (CPython's METH_NOARGS message). */
 static int no_args(ThreadState *ts, const char *name, int nargs, Obj *kwnames)
 {
-    if (no_kw(ts, name, kwnames) < 0)
+    if (arg_no_kw(ts, "set", name, kwnames) < 0)
         return -1;
     if (nargs != 1) {
         exc_raise(ts, &T_TypeError, "set.%s() takes no arguments (%d given)", name, nargs - 1);
@@ -1209,7 +1119,7 @@ static Value m_copy(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
 /* s.update(*others). */
 static Value m_update(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
 {
-    if (no_kw(ts, "update", kwnames) < 0)
+    if (arg_no_kw(ts, "set", "update", kwnames) < 0)
         return V_NULL;
     for (int i = 1; i < nargs; i++)
         if (set_update_internal(ts, AS_SET(args[0]), args[i]) < 0)
@@ -1220,7 +1130,7 @@ static Value m_update(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
 /* s.union(*others). */
 static Value m_union(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
 {
-    if (no_kw(ts, "union", kwnames) < 0)
+    if (arg_no_kw(ts, "set", "union", kwnames) < 0)
         return V_NULL;
     Set *so = AS_SET(args[0]);
     Set *result = set_copy(ts, so);
@@ -1258,7 +1168,7 @@ static Set *intersection_multi(ThreadState *ts, Value *args, int nargs)
 /* s.intersection(*others). */
 static Value m_intersection(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
 {
-    if (no_kw(ts, "intersection", kwnames) < 0)
+    if (arg_no_kw(ts, "set", "intersection", kwnames) < 0)
         return V_NULL;
     return set_result(intersection_multi(ts, args, nargs));
 }
@@ -1266,7 +1176,7 @@ static Value m_intersection(ThreadState *ts, Value *args, int nargs, Obj *kwname
 /* s.intersection_update(*others). */
 static Value m_intersection_update(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
 {
-    if (no_kw(ts, "intersection_update", kwnames) < 0)
+    if (arg_no_kw(ts, "set", "intersection_update", kwnames) < 0)
         return V_NULL;
     Set *tmp = intersection_multi(ts, args, nargs);
     if (!tmp)
@@ -1279,7 +1189,7 @@ static Value m_intersection_update(ThreadState *ts, Value *args, int nargs, Obj 
 /* s.difference(*others). */
 static Value m_difference(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
 {
-    if (no_kw(ts, "difference", kwnames) < 0)
+    if (arg_no_kw(ts, "set", "difference", kwnames) < 0)
         return V_NULL;
     Set *so = AS_SET(args[0]);
     if (nargs == 1)
@@ -1299,7 +1209,7 @@ static Value m_difference(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
 /* s.difference_update(*others). */
 static Value m_difference_update(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
 {
-    if (no_kw(ts, "difference_update", kwnames) < 0)
+    if (arg_no_kw(ts, "set", "difference_update", kwnames) < 0)
         return V_NULL;
     for (int i = 1; i < nargs; i++)
         if (set_difference_update_internal(ts, AS_SET(args[0]), args[i]) < 0)

@@ -2,12 +2,14 @@
  * and the str type with its methods. */
 #define _GNU_SOURCE
 #include "objects/str.h"
+#include "objects/bytes.h"
 #include "state.h"
 #include "exc.h"
 #include "objects/containers.h"
 #include "objects/format.h"
 #include "objects/num.h"
 #include "objects/unicode.h"
+#include "args.h"
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -586,7 +588,7 @@ static Value str_new_slot(ThreadState *ts, Type *type, Value *args, int nargs, O
         return obj_str(ts, v);
     }
     Value a[3];
-    if (uarg_parse(ts, "str", args, nargs, kwnames, 0, names, a) < 0) return V_NULL;
+    if (arg_parse(ts, "str", args, nargs, kwnames, 0, names, a) < 0) return V_NULL;
     if (IS_NULL(a[1]) && IS_NULL(a[2])) {
         if (IS_NULL(a[0])) return V_OBJ(char_strs[128]);
         return obj_str(ts, a[0]);
@@ -685,7 +687,7 @@ static Value str_getitem(ThreadState *ts, Value self, Value key)
         sb_free(&b);
         return V_OBJ(r);
     } else if (IS_OBJ(key) && !IS_NULL(type_lookup(obj_type(key), NAME(__index__)))) {
-        if (uarg_index(ts, key, &i) < 0) return V_NULL;
+        if (arg_index(ts, key, &i) < 0) return V_NULL;
     } else {
         return exc_raise(ts, &T_TypeError, "string indices must be integers, not '%s'",
                          obj_type_name(key));
@@ -732,7 +734,6 @@ static Value str_iter_next(ThreadState *ts, Value self)
     return V_OBJ(r);
 }
 
-static Value iter_self(ThreadState *ts, Value self) { return v_new(self); }
 
 static void str_iter_dealloc(Obj *self) { v_decref(((SeqIter *)self)->seq); }
 
@@ -790,7 +791,7 @@ static Value str_binop(ThreadState *ts, Value a, Value b, int op)
             if (IS_STR(a) ? has_reflected(n, NAME(__rmul__)) : has_reflected(n, NAME(__mul__)))
                 return V_NOTIMPL;
             if (IS_OBJ(n) && !IS_NULL(type_lookup(obj_type(n), NAME(__index__)))) {
-                if (uarg_index(ts, n, &k) < 0) return V_NULL;
+                if (arg_index(ts, n, &k) < 0) return V_NULL;
             } else {
                 return exc_raise(ts, &T_TypeError, "can't multiply sequence by non-int of type '%s'",
                                  obj_type_name(n));
@@ -817,14 +818,14 @@ static int parse_sub_range(ThreadState *ts, const char *name, const char *qual, 
                            int nargs, Obj *kw, Str **sub, int64_t *b0, int64_t *b1,
                            int64_t *cstart, int64_t *cend, bool *empty)
 {
-    if (uarg_range(ts, name, qual, nargs - 1, kw, 1, 3, 1) < 0) return -1;
+    if (arg_range(ts, name, qual, nargs - 1, kw, 1, 3, 1) < 0) return -1;
     Str *s = SELF;
     *sub = want_str(ts, args[1], "must be str, not %s");
     if (!*sub) return -1;
     int64_t start = 0, end = INT64_MAX;
-    if (nargs > 2 && uarg_slice_bound(ts, args[2], &start) < 0) return -1;
-    if (nargs > 3 && uarg_slice_bound(ts, args[3], &end) < 0) return -1;
-    uarg_adjust(&start, &end, s->nchars);
+    if (nargs > 2 && arg_slice_bound(ts, args[2], &start) < 0) return -1;
+    if (nargs > 3 && arg_slice_bound(ts, args[3], &end) < 0) return -1;
+    arg_adjust(&start, &end, s->nchars);
     *cstart = start;
     *cend = end;
     *empty = start > end;
@@ -905,7 +906,7 @@ static int parse_split(ThreadState *ts, const char *name, Value *args, int nargs
 {
     static const char *const names[] = {"sep", "maxsplit", NULL};
     Value a[2];
-    if (uarg_parse(ts, name, args + 1, nargs - 1, kw, 0, names, a) < 0) return -1;
+    if (arg_parse(ts, name, args + 1, nargs - 1, kw, 0, names, a) < 0) return -1;
     *sep = NULL;
     *maxsplit = -1;
     if (!IS_NULL(a[0]) && !IS_NONE(a[0])) {
@@ -913,7 +914,7 @@ static int parse_split(ThreadState *ts, const char *name, Value *args, int nargs
         if (!*sep) return -1;
         if ((*sep)->len == 0) { exc_raise(ts, &T_ValueError, "empty separator"); return -1; }
     }
-    if (!IS_NULL(a[1]) && uarg_index(ts, a[1], maxsplit) < 0) return -1;
+    if (!IS_NULL(a[1]) && arg_index(ts, a[1], maxsplit) < 0) return -1;
     if (*maxsplit < 0) *maxsplit = INT64_MAX;
     return 0;
 }
@@ -1041,7 +1042,7 @@ static Value m_splitlines(ThreadState *ts, Value *args, int nargs, Obj *kw)
 {
     static const char *const names[] = {"keepends", NULL};
     Value a[1];
-    if (uarg_parse(ts, "splitlines", args + 1, nargs - 1, kw, 0, names, a) < 0) return V_NULL;
+    if (arg_parse(ts, "splitlines", args + 1, nargs - 1, kw, 0, names, a) < 0) return V_NULL;
     int keep = 0;
     if (!IS_NULL(a[0])) {
         if (IS_FLOAT(a[0]))
@@ -1069,7 +1070,7 @@ static Value m_splitlines(ThreadState *ts, Value *args, int nargs, Obj *kw)
 
 static Value m_join(ThreadState *ts, Value *args, int nargs, Obj *kw)
 {
-    if (uarg_one(ts, "str.join", nargs - 1, kw) < 0) return V_NULL;
+    if (arg_one(ts, "str.join", nargs - 1, kw) < 0) return V_NULL;
     Str *sep = SELF;
     Value seq = args[1], tmp = V_NULL;
     Value *items;
@@ -1144,7 +1145,7 @@ static bool in_strip_set(Str *chars, uint32_t c)
 /* strip core: which 1 left, 2 right, 3 both. */
 static Value strip_impl(ThreadState *ts, Value *args, int nargs, Obj *kw, const char *name, int which)
 {
-    if (uarg_range(ts, name, name, nargs - 1, kw, 0, 1, 0) < 0) return V_NULL;
+    if (arg_range(ts, name, name, nargs - 1, kw, 0, 1, 0) < 0) return V_NULL;
     Str *chars = NULL;
     if (nargs > 1 && !IS_NONE(args[1])) {
         if (!IS_STR(args[1])) return exc_raise(ts, &T_TypeError, "%s arg must be None or str", name);
@@ -1178,13 +1179,13 @@ static Value m_rstrip(ThreadState *ts, Value *a, int n, Obj *kw) { return strip_
 
 static Value m_replace(ThreadState *ts, Value *args, int nargs, Obj *kw)
 {
-    if (uarg_range(ts, "replace", "str.replace", nargs - 1, kw, 2, 3, 0) < 0) return V_NULL;
+    if (arg_range(ts, "replace", "str.replace", nargs - 1, kw, 2, 3, 0) < 0) return V_NULL;
     Str *old = want_str(ts, args[1], "replace() argument 1 must be str, not %s");
     if (!old) return V_NULL;
     Str *new_ = want_str(ts, args[2], "replace() argument 2 must be str, not %s");
     if (!new_) return V_NULL;
     int64_t count = -1;
-    if (nargs > 3 && uarg_index(ts, args[3], &count) < 0) return V_NULL;
+    if (nargs > 3 && arg_index(ts, args[3], &count) < 0) return V_NULL;
     if (count < 0) count = INT64_MAX;
     Str *s = SELF;
     StrBuf b;
@@ -1220,12 +1221,12 @@ static Value m_replace(ThreadState *ts, Value *args, int nargs, Obj *kw)
 /* startswith/endswith core. */
 static Value tail_impl(ThreadState *ts, Value *args, int nargs, Obj *kw, const char *name, bool end)
 {
-    if (uarg_range(ts, name, name, nargs - 1, kw, 1, 3, 0) < 0) return V_NULL;
+    if (arg_range(ts, name, name, nargs - 1, kw, 1, 3, 0) < 0) return V_NULL;
     Str *s = SELF;
     int64_t start = 0, stop = INT64_MAX;
-    if (nargs > 2 && uarg_slice_bound(ts, args[2], &start) < 0) return V_NULL;
-    if (nargs > 3 && uarg_slice_bound(ts, args[3], &stop) < 0) return V_NULL;
-    uarg_adjust(&start, &stop, s->nchars);
+    if (nargs > 2 && arg_slice_bound(ts, args[2], &start) < 0) return V_NULL;
+    if (nargs > 3 && arg_slice_bound(ts, args[3], &stop) < 0) return V_NULL;
+    arg_adjust(&start, &stop, s->nchars);
     Value pre = args[1];
     Value *cands = &pre;
     int64_t nc = 1;
@@ -1269,7 +1270,7 @@ static bool final_sigma(Str *s, int64_t off, int64_t next)
 /* upper/lower/swapcase/capitalize/title/casefold. */
 static Value case_impl(ThreadState *ts, Value *args, int nargs, Obj *kw, const char *qual, int kind)
 {
-    if (uarg_none(ts, qual, nargs - 1, kw) < 0) return V_NULL;
+    if (arg_none(ts, qual, nargs - 1, kw) < 0) return V_NULL;
     Str *s = SELF;
     if (s->ascii) {
         Str *r = str_alloc(s->len);
@@ -1353,7 +1354,7 @@ enum { P_DIGIT, P_DECIMAL, P_NUMERIC, P_ALPHA, P_ALNUM, P_SPACE, P_ASCII, P_PRIN
 /* isdigit/isalpha/...: every character satisfies the class (and the str is non-empty). */
 static Value pred_impl(ThreadState *ts, Value *args, int nargs, Obj *kw, const char *qual, int kind)
 {
-    if (uarg_none(ts, qual, nargs - 1, kw) < 0) return V_NULL;
+    if (arg_none(ts, qual, nargs - 1, kw) < 0) return V_NULL;
     Str *s = SELF;
     if (kind == P_ASCII) return V_BOOL(s->ascii);
     if (s->len == 0) return V_BOOL(kind == P_PRINTABLE);
@@ -1387,7 +1388,7 @@ static Value m_isprintable(ThreadState *ts, Value *a, int n, Obj *kw) { return p
 /* isupper (upper true) / islower (upper false). */
 static Value case_pred(ThreadState *ts, Value *args, int nargs, Obj *kw, const char *qual, bool upper)
 {
-    if (uarg_none(ts, qual, nargs - 1, kw) < 0) return V_NULL;
+    if (arg_none(ts, qual, nargs - 1, kw) < 0) return V_NULL;
     Str *s = SELF;
     const char *p = s->data, *end = p + s->len;
     bool cased = false;
@@ -1405,7 +1406,7 @@ static Value m_islower(ThreadState *ts, Value *a, int n, Obj *kw) { return case_
 
 static Value m_istitle(ThreadState *ts, Value *args, int nargs, Obj *kw)
 {
-    if (uarg_none(ts, "str.istitle", nargs - 1, kw) < 0) return V_NULL;
+    if (arg_none(ts, "str.istitle", nargs - 1, kw) < 0) return V_NULL;
     Str *s = SELF;
     const char *p = s->data, *end = p + s->len;
     bool cased = false, prev_cased = false;
@@ -1424,7 +1425,7 @@ static Value m_istitle(ThreadState *ts, Value *args, int nargs, Obj *kw)
 
 static Value m_isidentifier(ThreadState *ts, Value *args, int nargs, Obj *kw)
 {
-    if (uarg_none(ts, "str.isidentifier", nargs - 1, kw) < 0) return V_NULL;
+    if (arg_none(ts, "str.isidentifier", nargs - 1, kw) < 0) return V_NULL;
     Str *s = SELF;
     if (s->len == 0) return V_FALSE;
     const char *p = s->data, *end = p + s->len;
@@ -1446,7 +1447,7 @@ static Value m_format(ThreadState *ts, Value *args, int nargs, Obj *kw)
 
 static Value m_dunder_format(ThreadState *ts, Value *args, int nargs, Obj *kw)
 {
-    if (uarg_range(ts, "__format__", "str.__format__", nargs - 1, kw, 1, 1, 0) < 0) return V_NULL;
+    if (arg_range(ts, "__format__", "str.__format__", nargs - 1, kw, 1, 1, 0) < 0) return V_NULL;
     if (!IS_STR(args[1]))
         return exc_raise(ts, &T_TypeError, "__format__() argument must be str, not %s",
                          obj_type_name(args[1]));
@@ -1457,7 +1458,7 @@ static Value m_encode(ThreadState *ts, Value *args, int nargs, Obj *kw)
 {
     static const char *const names[] = {"encoding", "errors", NULL};
     Value a[2];
-    if (uarg_parse(ts, "encode", args + 1, nargs - 1, kw, 0, names, a) < 0) return V_NULL;
+    if (arg_parse(ts, "encode", args + 1, nargs - 1, kw, 0, names, a) < 0) return V_NULL;
     const char *enc = "utf-8", *errs = "strict";
     if (!IS_NULL(a[0])) {
         if (!IS_STR(a[0]))
@@ -1474,32 +1475,10 @@ static Value m_encode(ThreadState *ts, Value *args, int nargs, Obj *kw)
     return str_encode(ts, AS_OBJ(args[0]), enc, errs);
 }
 
-/* Normalises an encoding name: lower case, '_' and ' ' to '-'; returns 0 utf-8, 1 ascii,
- * 2 latin-1, -1 unknown. */
-static int codec_id(const char *enc)
-{
-    char buf[32];
-    size_t n = strlen(enc);
-    if (n >= sizeof buf) return -1;
-    for (size_t i = 0; i <= n; i++) {
-        char c = enc[i];
-        if (c >= 'A' && c <= 'Z') c += 32;
-        if (c == '_' || c == ' ') c = '-';
-        buf[i] = c;
-    }
-    if (!strcmp(buf, "utf-8") || !strcmp(buf, "utf8") || !strcmp(buf, "u8")) return 0;
-    if (!strcmp(buf, "ascii") || !strcmp(buf, "us-ascii") || !strcmp(buf, "646")) return 1;
-    if (!strcmp(buf, "latin-1") || !strcmp(buf, "latin1") || !strcmp(buf, "iso-8859-1") ||
-        !strcmp(buf, "iso8859-1") || !strcmp(buf, "l1") || !strcmp(buf, "8859") ||
-        !strcmp(buf, "cp819") || !strcmp(buf, "latin"))
-        return 2;
-    return -1;
-}
-
 Value str_encode(ThreadState *ts, Obj *so, const char *encoding, const char *errors)
 {
     Str *s = (Str *)so;
-    int id = codec_id(encoding);
+    int id = uni_codec(encoding);
     if (id < 0) return exc_raise(ts, &T_LookupError, "unknown encoding: %s", encoding);
     if (id == 0 || s->ascii) return V_OBJ(bytes_new(s->data, s->len));
     uint32_t limit = id == 1 ? 128 : 256;
@@ -1556,8 +1535,8 @@ static int pad_args(ThreadState *ts, Value *args, int nargs, Obj *kw, const char
 {
     char qual[32];
     snprintf(qual, sizeof qual, "str.%s", name);
-    if (uarg_range(ts, name, qual, nargs - 1, kw, 1, 2, 0) < 0) return -1;
-    if (uarg_index(ts, args[1], width) < 0) return -1;
+    if (arg_range(ts, name, qual, nargs - 1, kw, 1, 2, 0) < 0) return -1;
+    if (arg_index(ts, args[1], width) < 0) return -1;
     *fill = " ";
     *filllen = 1;
     if (nargs > 2) {
@@ -1613,9 +1592,9 @@ static Value m_rjust(ThreadState *ts, Value *a, int n, Obj *kw) { return just_im
 
 static Value m_zfill(ThreadState *ts, Value *args, int nargs, Obj *kw)
 {
-    if (uarg_one(ts, "str.zfill", nargs - 1, kw) < 0) return V_NULL;
+    if (arg_one(ts, "str.zfill", nargs - 1, kw) < 0) return V_NULL;
     int64_t width;
-    if (uarg_index(ts, args[1], &width) < 0) return V_NULL;
+    if (arg_index(ts, args[1], &width) < 0) return V_NULL;
     Str *s = SELF;
     if (width <= s->nchars) return v_new(args[0]);
     int64_t fill = width - s->nchars;
@@ -1632,7 +1611,7 @@ static Value m_zfill(ThreadState *ts, Value *args, int nargs, Obj *kw)
 /* partition (back false) / rpartition. */
 static Value part_impl(ThreadState *ts, Value *args, int nargs, Obj *kw, const char *qual, bool back)
 {
-    if (uarg_one(ts, qual, nargs - 1, kw) < 0) return V_NULL;
+    if (arg_one(ts, qual, nargs - 1, kw) < 0) return V_NULL;
     Str *sep = want_str(ts, args[1], "must be str, not %s");
     if (!sep) return V_NULL;
     if (sep->len == 0) return exc_raise(ts, &T_ValueError, "empty separator");
@@ -1661,9 +1640,9 @@ static Value m_expandtabs(ThreadState *ts, Value *args, int nargs, Obj *kw)
 {
     static const char *const names[] = {"tabsize", NULL};
     Value a[1];
-    if (uarg_parse(ts, "expandtabs", args + 1, nargs - 1, kw, 0, names, a) < 0) return V_NULL;
+    if (arg_parse(ts, "expandtabs", args + 1, nargs - 1, kw, 0, names, a) < 0) return V_NULL;
     int64_t tab = 8;
-    if (!IS_NULL(a[0]) && uarg_index(ts, a[0], &tab) < 0) return V_NULL;
+    if (!IS_NULL(a[0]) && arg_index(ts, a[0], &tab) < 0) return V_NULL;
     Str *s = SELF;
     StrBuf b;
     sb_init(&b);
@@ -1696,7 +1675,7 @@ static Value remove_impl(ThreadState *ts, Value *args, int nargs, Obj *kw, const
 {
     char qual[32];
     snprintf(qual, sizeof qual, "str.%s", name);
-    if (uarg_one(ts, qual, nargs - 1, kw) < 0) return V_NULL;
+    if (arg_one(ts, qual, nargs - 1, kw) < 0) return V_NULL;
     if (!IS_STR(args[1]))
         return exc_raise(ts, &T_TypeError, "%s() argument must be str, not %s", name,
                          obj_type_name(args[1]));
@@ -1716,7 +1695,7 @@ static Value m_removesuffix(ThreadState *ts, Value *a, int n, Obj *kw) { return 
 
 static Value m_translate(ThreadState *ts, Value *args, int nargs, Obj *kw)
 {
-    if (uarg_one(ts, "str.translate", nargs - 1, kw) < 0) return V_NULL;
+    if (arg_one(ts, "str.translate", nargs - 1, kw) < 0) return V_NULL;
     Str *s = SELF;
     Value table = args[1];
     StrBuf b;
@@ -1765,7 +1744,7 @@ static uint32_t first_cp(Str *s)
 
 static Value m_maketrans(ThreadState *ts, Value *args, int nargs, Obj *kw)
 {
-    if (uarg_range(ts, "maketrans", "str.maketrans", nargs, kw, 1, 3, 0) < 0) return V_NULL;
+    if (arg_range(ts, "maketrans", "str.maketrans", nargs, kw, 1, 3, 0) < 0) return V_NULL;
     Obj *d = dict_new();
     if (nargs == 1) {
         if (!IS_DICT(args[0])) {
@@ -1821,7 +1800,7 @@ static Value m_maketrans(ThreadState *ts, Value *args, int nargs, Obj *kw)
 
 static Value m_getnewargs(ThreadState *ts, Value *args, int nargs, Obj *kw)
 {
-    if (uarg_none(ts, "str.__getnewargs__", nargs - 1, kw) < 0) return V_NULL;
+    if (arg_none(ts, "str.__getnewargs__", nargs - 1, kw) < 0) return V_NULL;
     return V_OBJ(tuple_pack(1, args[0]));
 }
 
@@ -1874,6 +1853,6 @@ Type T_str_iterator = {
     .flags = 0,
     .basicsize = sizeof(SeqIter),
     .dealloc = str_iter_dealloc,
-    .iter = iter_self,
+    .iter = obj_iter_self,
     .next = str_iter_next,
 };

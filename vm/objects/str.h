@@ -94,14 +94,6 @@ Obj *sb_finish(StrBuf *b);
 /* Frees the buffer without making a str. */
 void sb_free(StrBuf *b);
 
-/* A new bytes object (copied). */
-Obj *bytes_new(const void *data, int64_t len);
-/* repr() of bytes: b'...'. */
-Obj *bytes_repr(Obj *b);
-/* Decodes bytes to a str (codecs utf-8, ascii, latin-1; errors strict, ignore, replace,
- * backslashreplace) raising UnicodeError/LookupError with CPython's messages. */
-Value bytes_decode(ThreadState *ts, const uint8_t *data, int64_t len, const char *encoding,
-                   const char *errors);
 /* Encodes a str to bytes (utf-8, ascii, latin-1) with CPython's UnicodeError messages. */
 Value str_encode(ThreadState *ts, Obj *s, const char *encoding, const char *errors);
 

@@ -85,43 +85,13 @@ static void tuple_clear(Obj *self)
     }
 }
 
-/* Enters the repr recursion guard: 1 if o is already being repr'd, else 0. */
-static int repr_enter(ThreadState *ts, Obj *o)
-{
-    if (!ts->repr_active)
-        ts->repr_active = list_new(8);
-    List *l = (List *)ts->repr_active;
-    for (int64_t i = 0; i < l->len; i++)
-        if (IS_OBJ(l->items[i]) && AS_OBJ(l->items[i]) == o)
-            return 1;
-    list_append(ts->repr_active, V_OBJ(o));
-    return 0;
-}
-
-/* Leaves the repr recursion guard for o. */
-static void repr_leave(ThreadState *ts, Obj *o)
-{
-    List *l = (List *)ts->repr_active;
-    if (!l)
-        return;
-    for (int64_t i = l->len - 1; i >= 0; i--) {
-        if (IS_OBJ(l->items[i]) && AS_OBJ(l->items[i]) == o) {
-            Value v = l->items[i];
-            memmove(&l->items[i], &l->items[i + 1], (size_t)(l->len - i - 1) * sizeof(Value));
-            l->len--;
-            v_decref(v);
-            return;
-        }
-    }
-}
-
 /* repr(): "(1, 2)", "(1,)", "()". */
 static Value tuple_repr(ThreadState *ts, Value self)
 {
     Tuple *t = AS_TUPLE(self);
     if (t->len == 0)
         return V_OBJ(str_from_cstr("()"));
-    if (repr_enter(ts, &t->hdr))
+    if (obj_repr_enter(ts, &t->hdr))
         return V_OBJ(str_from_cstr("(...)"));
     StrBuf b;
     sb_init(&b);
@@ -131,14 +101,14 @@ static Value tuple_repr(ThreadState *ts, Value self)
             sb_puts(&b, ", ");
         if (sb_put_value(ts, &b, t->items[i], true) < 0) {
             sb_free(&b);
-            repr_leave(ts, &t->hdr);
+            obj_repr_leave(ts, &t->hdr);
             return V_NULL;
         }
     }
     if (t->len == 1)
         sb_putc(&b, ',');
     sb_putc(&b, ')');
-    repr_leave(ts, &t->hdr);
+    obj_repr_leave(ts, &t->hdr);
     return V_OBJ(sb_finish(&b));
 }
 
@@ -273,10 +243,7 @@ static int tuple_contains(ThreadState *ts, Value self, Value item)
 /* iter(t): a tuple_iterator. */
 static Value tuple_iter(ThreadState *ts, Value self)
 {
-    SeqIter *it = (SeqIter *)obj_alloc(&T_tuple_iterator, sizeof(SeqIter));
-    it->seq = v_new(self);
-    it->index = 0;
-    return V_OBJ(it);
+    return V_OBJ(seqiter_new(&T_tuple_iterator, self));
 }
 
 /* n copies of the items of t. */
@@ -469,60 +436,4 @@ Type T_tuple = {
     .getitem = tuple_getitem,
     .contains = tuple_contains,
     .binop = tuple_binop,
-};
-
-/* ---- tuple_iterator ---- */
-
-/* Drops the iterated sequence. */
-static void seqiter_dealloc(Obj *self)
-{
-    v_decref(((SeqIter *)self)->seq);
-}
-
-/* GC: visits the sequence. */
-static void seqiter_traverse(Obj *self, VisitFn visit, void *arg)
-{
-    SeqIter *it = (SeqIter *)self;
-    if (IS_OBJ(it->seq))
-        visit(it->seq, arg);
-}
-
-/* GC: drops the sequence. */
-static void seqiter_clear(Obj *self)
-{
-    SeqIter *it = (SeqIter *)self;
-    Value v = it->seq;
-    it->seq = V_NULL;
-    v_decref(v);
-}
-
-/* iter(it) is it. */
-static Value iter_self(ThreadState *ts, Value self)
-{
-    return v_new(self);
-}
-
-/* next(it) over a tuple. */
-static Value tupleiter_next(ThreadState *ts, Value self)
-{
-    SeqIter *it = (SeqIter *)AS_OBJ(self);
-    if (IS_NULL(it->seq))
-        return V_NULL;
-    Tuple *t = AS_TUPLE(it->seq);
-    if (it->index < t->len)
-        return v_new(t->items[it->index++]);
-    seqiter_clear(&it->hdr);
-    return V_NULL;
-}
-
-Type T_tuple_iterator = {
-    .name = "tuple_iterator",
-    .base = &T_object,
-    .flags = TF_GC,
-    .basicsize = sizeof(SeqIter),
-    .dealloc = seqiter_dealloc,
-    .traverse = seqiter_traverse,
-    .clear = seqiter_clear,
-    .iter = iter_self,
-    .next = tupleiter_next,
 };

@@ -2,6 +2,7 @@
  * (ASCII, Latin-1, Latin Extended-A/B, Greek, Cyrillic, Armenian, fullwidth forms),
  * and argument-checking helpers for the str and bytes methods. */
 #include "objects/unicode.h"
+#include <string.h>
 #include "objects/str.h"
 #include "exc.h"
 #include "state.h"
@@ -291,122 +292,22 @@ int uni_fold_full(uint32_t c, uint32_t *out)
     }
 }
 
-/* ---- argument helpers ---- */
-
-int uarg_nkw(Obj *kwnames)
+int uni_codec(const char *enc)
 {
-    return kwnames ? (int)((Tuple *)kwnames)->len : 0;
-}
-
-int uarg_none(ThreadState *ts, const char *qual, int n, Obj *kwnames)
-{
-    if (uarg_nkw(kwnames)) {
-        exc_raise(ts, &T_TypeError, "%s() takes no keyword arguments", qual);
-        return -1;
+    char buf[32];
+    size_t n = strlen(enc);
+    if (n >= sizeof buf) return -1;
+    for (size_t i = 0; i <= n; i++) {
+        char c = enc[i];
+        if (c >= 'A' && c <= 'Z') c += 32;
+        if (c == '_' || c == ' ') c = '-';
+        buf[i] = c;
     }
-    if (n != 0) {
-        exc_raise(ts, &T_TypeError, "%s() takes no arguments (%d given)", qual, n);
-        return -1;
-    }
-    return 0;
-}
-
-int uarg_one(ThreadState *ts, const char *qual, int n, Obj *kwnames)
-{
-    if (uarg_nkw(kwnames)) {
-        exc_raise(ts, &T_TypeError, "%s() takes no keyword arguments", qual);
-        return -1;
-    }
-    if (n != 1) {
-        exc_raise(ts, &T_TypeError, "%s() takes exactly one argument (%d given)", qual, n);
-        return -1;
-    }
-    return 0;
-}
-
-int uarg_range(ThreadState *ts, const char *name, const char *qual, int n, Obj *kwnames,
-               int lo, int hi, int style)
-{
-    if (uarg_nkw(kwnames)) {
-        exc_raise(ts, &T_TypeError, "%s() takes no keyword arguments", qual);
-        return -1;
-    }
-    if (n < lo) {
-        if (style)
-            exc_raise(ts, &T_TypeError, "%s() takes at least %d argument%s (%d given)", name,
-                      lo, lo == 1 ? "" : "s", n);
-        else
-            exc_raise(ts, &T_TypeError, "%s expected at least %d argument%s, got %d", name, lo,
-                      lo == 1 ? "" : "s", n);
-        return -1;
-    }
-    if (n > hi) {
-        if (style)
-            exc_raise(ts, &T_TypeError, "%s() takes at most %d argument%s (%d given)", name,
-                      hi, hi == 1 ? "" : "s", n);
-        else
-            exc_raise(ts, &T_TypeError, "%s expected at most %d argument%s, got %d", name, hi,
-                      hi == 1 ? "" : "s", n);
-        return -1;
-    }
-    return 0;
-}
-
-int uarg_parse(ThreadState *ts, const char *fname, Value *args, int n, Obj *kwnames,
-               int nkwstart, const char *const *names, Value *out)
-{
-    int nnames = 0;
-    while (names[nnames]) nnames++;
-    for (int i = 0; i < nnames; i++) out[i] = V_NULL;
-    int nkw = uarg_nkw(kwnames);
-    if (n + nkw > nnames) {
-        exc_raise(ts, &T_TypeError, "%s() takes at most %d argument%s (%d given)", fname,
-                  nnames, nnames == 1 ? "" : "s", n + nkw);
-        return -1;
-    }
-    if (n > nnames) n = nnames;
-    for (int i = 0; i < n; i++) out[i] = args[i];
-    for (int k = 0; k < nkw; k++) {
-        Obj *kn = AS_OBJ(((Tuple *)kwnames)->items[k]);
-        int found = -1;
-        for (int i = nkwstart; i < nnames; i++)
-            if (str_eq_cstr(kn, names[i])) { found = i; break; }
-        if (found < 0) {
-            exc_raise(ts, &T_TypeError, "'%s' is an invalid keyword argument for %s()",
-                      STR_DATA(kn), fname);
-            return -1;
-        }
-        if (found < n) {
-            exc_raise(ts, &T_TypeError, "argument for %s() given by name ('%s') and position (%d)",
-                      fname, names[found], found + 1);
-            return -1;
-        }
-        out[found] = args[n + k];
-    }
-    return 0;
-}
-
-int uarg_index(ThreadState *ts, Value v, int64_t *out)
-{
-    if (IS_INTLIKE(v)) { *out = AS_INT(v); return 0; }
-    if (obj_as_index(ts, v, out) < 0 && !IS_NULL(ts->exc)) return -1;
-    return 0;
-}
-
-int uarg_slice_bound(ThreadState *ts, Value v, int64_t *out)
-{
-    if (IS_NULL(v) || IS_NONE(v)) return 0;
-    if (IS_INTLIKE(v)) { *out = AS_INT(v); return 0; }
-    if (v.tag == VT_OBJ && !IS_NULL(type_lookup(obj_type(v), NAME(__index__))))
-        return uarg_index(ts, v, out);
-    exc_raise(ts, &T_TypeError,
-              "slice indices must be integers or None or have an __index__ method");
+    if (!strcmp(buf, "utf-8") || !strcmp(buf, "utf8") || !strcmp(buf, "u8")) return 0;
+    if (!strcmp(buf, "ascii") || !strcmp(buf, "us-ascii") || !strcmp(buf, "646")) return 1;
+    if (!strcmp(buf, "latin-1") || !strcmp(buf, "latin1") || !strcmp(buf, "iso-8859-1") ||
+        !strcmp(buf, "iso8859-1") || !strcmp(buf, "l1") || !strcmp(buf, "8859") ||
+        !strcmp(buf, "cp819") || !strcmp(buf, "latin"))
+        return 2;
     return -1;
-}
-
-void uarg_adjust(int64_t *start, int64_t *end, int64_t len)
-{
-    if (*end > len) *end = len;
-    else if (*end < 0) { *end += len; if (*end < 0) *end = 0; }
-    if (*start < 0) { *start += len; if (*start < 0) *start = 0; }
 }

@@ -1,6 +1,5 @@
 /* unicode.h — internal helpers shared by str.c, bytes.c and format.c: character
- * classification and case mapping for the common Unicode ranges, and argument checks
- * with CPython's messages. */
+ * classification and case mapping for the common Unicode ranges, and codec names. */
 #ifndef TINY_UNICODE_H
 #define TINY_UNICODE_H
 
@@ -37,26 +36,10 @@ int uni_lower_full(uint32_t c, uint32_t *out);
 int uni_title_full(uint32_t c, uint32_t *out);
 int uni_fold_full(uint32_t c, uint32_t *out);
 
-/* Number of keyword arguments of a call. */
-int uarg_nkw(Obj *kwnames);
-/* "NAME() takes no arguments (N given)" unless n == 0 and no keywords; qual is "str.upper". */
-int uarg_none(ThreadState *ts, const char *qual, int n, Obj *kwnames);
-/* "NAME() takes exactly one argument (N given)" unless n == 1 and no keywords. */
-int uarg_one(ThreadState *ts, const char *qual, int n, Obj *kwnames);
-/* Positional-only range check with the "NAME expected at least 1 argument, got 0" style
- * (style 0) or "NAME() takes at least 1 argument (0 given)" (style 1); keywords rejected
- * as "QUAL() takes no keyword arguments". */
-int uarg_range(ThreadState *ts, const char *name, const char *qual, int n, Obj *kwnames,
-               int lo, int hi, int style);
-/* Maps positional args (args[0..n)) and keywords onto the NULL-terminated names; out[i]
- * V_NULL when absent (borrowed). CPython's keyword-argument messages. */
-int uarg_parse(ThreadState *ts, const char *fname, Value *args, int n, Obj *kwnames,
-               int nkwstart, const char *const *names, Value *out);
-/* An int argument (int, bool or __index__); -1 with an exception on error. */
-int uarg_index(ThreadState *ts, Value v, int64_t *out);
-/* Slice-style optional bound (None allowed) for find/count/startswith. */
-int uarg_slice_bound(ThreadState *ts, Value v, int64_t *out);
-/* Normalises [start, end) against a length like CPython's ADJUST_INDICES. */
-void uarg_adjust(int64_t *start, int64_t *end, int64_t len);
+/* The codecs tiny has, by uni_codec's answer. */
+enum { CODEC_UTF8 = 0, CODEC_ASCII = 1, CODEC_LATIN1 = 2 };
+/* The codec an encoding name names (case, '_' and ' ' ignored as CPython's lookup does):
+ * CODEC_UTF8, CODEC_ASCII, CODEC_LATIN1, or -1 for a codec tiny lacks. */
+int uni_codec(const char *enc);
 
 #endif

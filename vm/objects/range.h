@@ -1,0 +1,17 @@
+/* range.h — range and slice objects. */
+#ifndef TINY_RANGE_H
+#define TINY_RANGE_H
+
+#include "object.h"
+
+/* A new range (step != 0). */
+Obj *range_new(int64_t start, int64_t stop, int64_t step);
+/* A new slice of the three values (incref'd; None where absent). */
+Obj *slice_new(Value start, Value stop, Value step);
+/* Resolves a slice against a sequence length (CPython's PySlice_GetIndicesEx); -1 on error. */
+int slice_indices(ThreadState *ts, Obj *slice, int64_t length,
+                  int64_t *start, int64_t *stop, int64_t *step, int64_t *slicelength);
+/* The range iterator (the eval loop reads it directly in FOR_ITER). */
+typedef struct RangeIter { Obj hdr; int64_t next, step, remaining; } RangeIter;
+
+#endif
