@@ -15,9 +15,6 @@
 #include <math.h>
 #include <inttypes.h>
 
-/* The super type (vm/objects/func.c). */
-extern Type T_super;
-
 /* ---- argument helpers ---- */
 
 int bi_nkw(Obj *kwnames) { return kwnames ? (int)((Tuple *)kwnames)->len : 0; }

@@ -39,6 +39,6 @@ int bi_to_double(ThreadState *ts, Value v, double *out);
 /* The native modules (stdlib/modules.c lists them). */
 struct NativeModule;
 extern const struct NativeModule sys_module_def, time_module_def, math_module_def, random_module_def,
-    os_module_def, os_path_module_def, gcmod_module_def;
+    os_module_def, os_path_module_def, gcmod_module_def, thread_module_def;
 
 #endif

@@ -17,10 +17,7 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include "gil/gil.h"
-
-/* stdlib/signal.c */
-int signal_check(ThreadState *ts);
-int signal_poll(ThreadState *ts);
+#include "signal_mod.h"
 
 /* A file: the stream, its name (str or int fd) and mode, and flags. busy counts the
  * operations in progress with the GIL released (each holds a reference to the file); a

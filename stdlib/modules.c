@@ -1,10 +1,8 @@
 /* modules.c — the table of native modules the import system consults. */
 #include "builtins.h"
 #include "module.h"
-
-extern const NativeModule signal_module_def;  /* stdlib/signal.c */
-extern const NativeModule thread_module_def;  /* stdlib/thread.c */
-extern const NativeModule mp_module_def;      /* stdlib/mp.c */
+#include "signal_mod.h"
+#include "mp.h"
 
 const NativeModule *const native_modules[] = {
     &sys_module_def, &time_module_def, &math_module_def, &random_module_def,

@@ -19,15 +19,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include "gil/gil.h"
+#include "signal_mod.h"
 
 extern char **environ;
-
-/* The child's half of fork (vm/state.c): the interpreter becomes single-threaded. */
-extern void interp_after_fork_child(ThreadState *ts);
-/* stdlib/signal.c */
-int signal_check(ThreadState *ts);
-int signal_poll(ThreadState *ts);
-void signal_after_fork_child(void);
 
 /* Requires a str path argument (CPython's message for other types); returns its C string or NULL. */
 static const char *path_arg(ThreadState *ts, const char *fname, const char *argname, Value v) {

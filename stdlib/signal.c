@@ -18,6 +18,7 @@
 #include "objects/containers.h"
 #include "exc.h"
 #include "objects/func.h"
+#include "signal_mod.h"
 #include "module.h"
 #include "eval.h"
 #include "gil/gil.h"
@@ -41,11 +42,6 @@ static volatile sig_atomic_t sig_any_tmp;
 #define SIG_ANY sig_any_tmp
 #endif
 
-int signal_run_pending(ThreadState *ts);
-int signal_check(ThreadState *ts);
-int signal_poll(ThreadState *ts);
-int signal_any_pending(void);
-void signal_after_fork_child(void);
 
 /* The C handler: records the signal and asks the main thread to look. */
 static void sig_handler(int signum) {

@@ -33,10 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* vm/state.c: unlinks a thread state from the interpreter's list (GIL held), so that a
- * thread can drop the GIL before ts_free. */
-void ts_unlink(ThreadState *ts);
-
 /* Default stack of a new thread (stack_size() == 0). */
 #define DEFAULT_STACK_SIZE ((size_t)8 << 20)
 /* The smallest size stack_size() accepts (CPython's THREAD_STACK_MIN). */

@@ -24,6 +24,7 @@
 #include "module.h"
 #include "objects/format.h"
 #include "gil/gil.h"
+#include "signal_mod.h"
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
@@ -321,9 +322,6 @@ Value vm_resume(ThreadState *ts, Frame *f, Value sent, bool *done) {
     *done = f->code == NULL || f->lasti == -2;
     return r;
 }
-
-/* Runs the tiny handlers of signals that arrived (stdlib/signal.c). */
-int signal_run_pending(ThreadState *ts);
 
 int vm_handle_breaker(ThreadState *ts) {
     __atomic_store_n(&ts->eval_breaker, 0, __ATOMIC_RELAXED);
