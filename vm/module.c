@@ -1,5 +1,9 @@
 /* module.c — module objects and the import system: sys.modules, native modules,
- * embedded tiny-source modules, then NAME.tiny / NAME/__init__.tiny on sys.path. */
+ * embedded tiny-source modules, then NAME.tiny / NAME/__init__.tiny on sys.path (or the
+ * package's __path__). Packages: an embedded module is one when embedded modules are
+ * named after it ("a" for "a.b"); every loaded module gets __package__, which relative
+ * imports (module_import_relative) start from; a submodule becomes an attribute of its
+ * package once loaded. */
 #include "module.h"
 #include "exc.h"
 #include "objects/str.h"
