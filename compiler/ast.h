@@ -103,7 +103,7 @@ struct Node {
     const char *id;         /* names, attribute names, def/class names, keyword names, handler names */
     const char *asname;     /* import aliases */
     int conversion;         /* E_FORMATTED: 'r', 's', 'a' or 0 */
-    int level;              /* S_IMPORTFROM: number of leading dots (always 0 in tiny) */
+    int level;              /* S_IMPORTFROM: number of leading dots (a relative import) */
     Value value;            /* E_CONST: the constant (owned by the arena) */
     Node *a, *b, *c;        /* sub-nodes, see NodeKind */
     NodeList elts;          /* E_TUPLE/E_LIST/E_SET elements; E_BOOLOP/E_JOINEDSTR values; E_DICT values */

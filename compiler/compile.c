@@ -1656,7 +1656,18 @@ static int compile_importfrom(Compiler *c, Node *n) {
     int r = load_const(c, V_OBJ(t));
     o_decref(t);
     TRY(r);
-    TRY(emit_name(c, OP_IMPORT_NAME, n->id));
+    if (n->level > 0) {
+        /* a relative import: IMPORT_NAME gets the name behind one dot per level */
+        size_t len = strlen(n->id);
+        char *dotted = xrealloc(NULL, (size_t)n->level + len + 1);
+        memset(dotted, '.', (size_t)n->level);
+        memcpy(dotted + n->level, n->id, len + 1);
+        r = emit_name(c, OP_IMPORT_NAME, dotted);
+        free(dotted);
+        TRY(r);
+    } else {
+        TRY(emit_name(c, OP_IMPORT_NAME, n->id));
+    }
     if (star) {
         if (c->u->ste->kind != SCOPE_MODULE)
             return error_at(c, n->aliases.items[0], "import * only allowed at module level");

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # embed-lib.sh FILE.tiny... — writes (to stdout) a C file defining embedded_modules[]
 # (vm/module.h): one { "NAME", "SOURCE" } entry per file, NAME being the file's base name
-# without .tiny, SOURCE its text as C string literals (one per source line).
+# without .tiny, SOURCE its text as C string literals (one per source line). A dotted NAME
+# is a submodule: a.b.tiny is module b of package a (a.tiny, its __init__), which the
+# import system makes a package because a.b exists (vm/module.c).
 # The Makefile runs it on stdlib/lib/*.tiny to make $(BUILD)/gen/embedded_lib.c.
 set -eu
 export LC_ALL=C

@@ -17,8 +17,6 @@
 #include <math.h>
 #include <inttypes.h>
 
-/* The super type (vm/objects/func.c). */
-
 /* ---- argument helpers ---- */
 
 /* The C string of keyword i of a call. */

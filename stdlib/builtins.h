@@ -37,7 +37,7 @@ int bi_to_double(ThreadState *ts, Value v, double *out);
 /* The native modules (stdlib/modules.c lists them). */
 struct NativeModule;
 extern const struct NativeModule sys_module_def, time_module_def, math_module_def, random_module_def,
-    os_module_def, os_path_module_def, gcmod_module_def;
+    os_module_def, os_path_module_def, gcmod_module_def, thread_module_def;
 /* The table the import system consults (vm_hooks.modules), NULL-terminated. */
 extern const struct NativeModule *const native_modules[];
 /* Fills the hooks the standard library provides (all of vm/hooks.h but the compiler). */

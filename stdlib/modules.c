@@ -4,9 +4,7 @@
 #include "module.h"
 #include "signals.h"
 #include "hooks.h"
-
-extern const NativeModule thread_module_def;  /* stdlib/thread.c */
-extern const NativeModule mp_module_def;      /* stdlib/mp.c */
+#include "mp.h"
 
 const NativeModule *const native_modules[] = {
     &sys_module_def, &time_module_def, &math_module_def, &random_module_def,

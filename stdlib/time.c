@@ -12,8 +12,7 @@
 #include <math.h>
 #include <string.h>
 #include <stdlib.h>
-
-int signal_run_pending(ThreadState *ts);  /* stdlib/signal.c */
+#include "signals.h"
 
 /* Nanoseconds of a clock. */
 static int64_t clock_ns(clockid_t id) {

@@ -1321,7 +1321,8 @@ fetch:
         Value fromlist = TOP();
         Obj *name = names[ARG];
         SAVE();
-        Value m = module_import(ts, name);
+        Value m = STR_DATA(name)[0] == '.' ? module_import_relative(ts, name, f->globals)
+                                           : module_import(ts, name);
         if (IS_NULL(m)) goto error;
         if (IS_NONE(fromlist) && memchr(STR_DATA(name), '.', (size_t)STR_LEN(name))) {
             const char *s = STR_DATA(name);

@@ -1,5 +1,9 @@
 /* module.c — module objects and the import system: sys.modules, native modules,
- * embedded tiny-source modules, then NAME.tiny / NAME/__init__.tiny on sys.path. */
+ * embedded tiny-source modules, then NAME.tiny / NAME/__init__.tiny on sys.path (or the
+ * package's __path__). Packages: an embedded module is one when embedded modules are
+ * named after it ("a" for "a.b"); every loaded module gets __package__, which relative
+ * imports (module_import_relative) start from; a submodule becomes an attribute of its
+ * package once loaded. */
 #include "module.h"
 #include "exc.h"
 #include "objects/str.h"
@@ -152,7 +156,9 @@ static void modules_remove(ThreadState *ts, Obj *name)
     ts->exc = saved;
 }
 
-/* Runs code in a new module registered as sys.modules[name]; file may be NULL. */
+/* Runs code in a new module registered as sys.modules[name]; file may be NULL. A package
+ * (pkg_path non-NULL) gets __path__; every module gets __package__: the package's own
+ * name, else the name of the package holding the module ('' at the top level). */
 static Value run_module_source(ThreadState *ts, Obj *name, const char *src, int64_t len,
                                Obj *filename, Obj *file_attr, Obj *pkg_path)
 {
@@ -162,6 +168,14 @@ static Value run_module_source(ThreadState *ts, Obj *name, const char *src, int6
     Obj *d = MODULE_DICT(mod);
     if (file_attr) dict_set_str(d, NAME(__file__), V_OBJ(file_attr));
     if (pkg_path) dict_set_cstr(d, "__path__", V_OBJ(pkg_path));
+    if (pkg_path) {
+        dict_set_cstr(d, "__package__", V_OBJ(name));
+    } else {
+        const char *s = STR_DATA(name), *dot = strrchr(s, '.');
+        Obj *pkg = str_new(s, dot ? dot - s : 0);
+        dict_set_cstr(d, "__package__", V_OBJ(pkg));
+        o_decref(pkg);
+    }
     if (the_interp.builtins_module) dict_set_str(d, NAME(__builtins__), V_OBJ(the_interp.builtins_module));
     dict_set_str(the_interp.modules, name, V_OBJ(mod));
     Value r = vm_run_code(ts, (Code *)code, d, d);
@@ -258,6 +272,16 @@ static Value find_in_dirs(ThreadState *ts, Obj *fullname, const char *last, Obj 
     return V_NULL;
 }
 
+/* Whether some embedded module is named NAME.something (NAME is then a package). */
+static bool embedded_is_package(const char *name)
+{
+    size_t n = strlen(name);
+    for (int i = 0; embedded_modules[i].name; i++)
+        if (strncmp(embedded_modules[i].name, name, n) == 0 && embedded_modules[i].name[n] == '.')
+            return true;
+    return false;
+}
+
 /* Creates a native module: functions, registration, then its init hook. */
 static Value load_native(ThreadState *ts, Obj *name, const NativeModule *def)
 {
@@ -324,7 +348,10 @@ Value module_import(ThreadState *ts, Obj *name)
                 Obj *text = str_from_cstr(src);
                 exc_register_source(fname, text);
                 o_decref(text);
-                m = run_module_source(ts, name, src, (int64_t)strlen(src), fname, NULL, NULL);
+                /* an embedded package's submodules are embedded too: its __path__ is [] */
+                Obj *pkg_path = embedded_is_package(s) ? list_new(0) : NULL;
+                m = run_module_source(ts, name, src, (int64_t)strlen(src), fname, NULL, pkg_path);
+                o_xdecref(pkg_path);
                 o_decref(fname);
                 break;
             }
@@ -343,5 +370,66 @@ Value module_import(ThreadState *ts, Obj *name)
     if (!IS_NULL(m) && OBJ_IS(parent, T_module))
         dict_set_str(MODULE_DICT(parent.as.o), str_intern(last), m);
     v_decref(parent);
+    return m;
+}
+
+/* The package a relative import starts from: globals' __package__ when it is set, else
+ * __name__ for a package (it has __path__) or the part of __name__ before its last dot.
+ * A new reference, or NULL with an exception. */
+static Obj *calc_package(ThreadState *ts, Obj *globals)
+{
+    Value pkg = dict_get_cstr(globals, "__package__");
+    if (!IS_NULL(pkg) && !IS_NONE(pkg)) {
+        if (!IS_STR(pkg)) {
+            exc_raise(ts, &T_TypeError, "package must be a string");
+            return NULL;
+        }
+        o_incref(AS_OBJ(pkg));
+        return AS_OBJ(pkg);
+    }
+    Value name = dict_get_str(globals, NAME(__name__));
+    if (IS_NULL(name)) {
+        exc_raise(ts, &T_KeyError, "'__name__' not in globals");
+        return NULL;
+    }
+    if (!IS_STR(name)) {
+        exc_raise(ts, &T_TypeError, "__name__ must be a string");
+        return NULL;
+    }
+    const char *s = STR_DATA(AS_OBJ(name));
+    if (!IS_NULL(dict_get_cstr(globals, "__path__"))) return str_new(s, STR_LEN(AS_OBJ(name)));
+    const char *dot = strrchr(s, '.');
+    return str_new(s, dot ? dot - s : 0);
+}
+
+Value module_import_relative(ThreadState *ts, Obj *name, Obj *globals)
+{
+    const char *s = STR_DATA(name);
+    int level = 0;
+    while (s[level] == '.') level++;
+    const char *rest = s + level;
+    Obj *pkg = calc_package(ts, globals);
+    if (!pkg) return V_NULL;
+    if (STR_LEN(pkg) == 0) {
+        o_decref(pkg);
+        exc_raise(ts, &T_ImportError, "attempted relative import with no known parent package");
+        return V_NULL;
+    }
+    /* each level past the first drops one trailing component of the package */
+    const char *p = STR_DATA(pkg);
+    int64_t end = STR_LEN(pkg);
+    for (int i = 1; i < level; i++) {
+        while (end > 0 && p[end - 1] != '.') end--;
+        if (end == 0) {
+            o_decref(pkg);
+            exc_raise(ts, &T_ImportError, "attempted relative import beyond top-level package");
+            return V_NULL;
+        }
+        end--;
+    }
+    Obj *full = *rest ? str_fmt("%.*s.%s", (int)end, p, rest) : str_new(p, end);
+    o_decref(pkg);
+    Value m = module_import(ts, full);
+    o_decref(full);
     return m;
 }

@@ -16,8 +16,14 @@ Obj *module_new(Obj *name);
 /* The module's namespace dict. */
 #define MODULE_DICT(m) (((Module *)(m))->dict)
 /* Imports a module by (dotted) name: sys.modules, native modules, embedded tiny-source
- * modules, then NAME.tiny on sys.path. Returns the module (new reference). */
+ * modules, then NAME.tiny or NAME/__init__.tiny on sys.path (a submodule: on its
+ * package's __path__). An embedded module is a package when other embedded modules are
+ * named after it ("a" for "a.b"). Returns the module (new reference). */
 Value module_import(ThreadState *ts, Obj *name);
+/* Imports a relative name (one leading dot per level, then the dotted rest, maybe empty)
+ * from the package of the module whose namespace is globals (its __package__, else its
+ * __name__ and __path__), as `from ..a import b` does. Returns the module (new ref). */
+Value module_import_relative(ThreadState *ts, Obj *name, Obj *globals);
 /* Sets module attribute name = v (incref'd). */
 void module_add(Obj *module, const char *name, Value v);
 /* Registers the source of a module written in tiny and embedded in the binary. */
