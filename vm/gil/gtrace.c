@@ -37,8 +37,7 @@
  *   about one rectangle per pixel of each row at most.
  * A forked child (multiprocessing) stops tracing and never writes the parent's files.
  */
-#include "gil/gtrace.h"
-#include "state.h"
+#include "gil/gil_internal.h"
 #include "objects/str.h"
 #include <errno.h>
 #include <math.h>
@@ -308,13 +307,13 @@ static void build_track(Trace *tr, Track *k) {
 /* Collects every thread's track (GIL held by the caller, which is running). */
 static void collect(Trace *tr) {
     memset(tr, 0, sizeof *tr);
-    tr->base = the_interp.gil.start_ns;
+    tr->base = G.start_ns;
     tr->end = gil_now_ns();
     tr->cut = UINT64_MAX;
     tr->pid = (int)getpid();
-    pthread_mutex_lock(&the_interp.gil.mu);
-    tr->switches = the_interp.gil.switches;
-    pthread_mutex_unlock(&the_interp.gil.mu);
+    pthread_mutex_lock(&G.mu);
+    tr->switches = G.switches;
+    pthread_mutex_unlock(&G.mu);
     int n = 0;
     for (GtThread *b = GT.threads; b; b = b->next) if (!b->discarded) n++;
     tr->t = calloc((size_t)n + 1, sizeof(Track));
@@ -432,8 +431,8 @@ static void fmt_dur(char *out, size_t n, uint64_t ns) {
 
 /* The switch interval as text. */
 static void fmt_interval(char *out, size_t n) {
-    if (the_interp.gil.interval_instr) snprintf(out, n, "%lld instructions", (long long)the_interp.gil.interval_instr);
-    else fmt_dur(out, n, (uint64_t)the_interp.gil.interval_ns);
+    if (G.interval_instr) snprintf(out, n, "%lld instructions", (long long)G.interval_instr);
+    else fmt_dur(out, n, (uint64_t)G.interval_ns);
 }
 
 static const char *const state_names[GT_NSTATES] = { "waiting", "running", "blocked", "untraced" };
