@@ -3,8 +3,10 @@
  * WHAT IT PROTECTS
  * tiny runs one pthread per tiny thread. Objects have no locks and refcounts are plain
  * integers, so exactly one thread at a time may run bytecode or touch any object: the
- * one holding the GIL (the_interp.gil.holder). Everything below is about who gets it
- * next, and when.
+ * one holding the GIL (G.holder). Everything below is about who gets it next, and when.
+ * The GIL's state (GilState, vm/gil/gil_internal.h) is private to vm/gil: the rest of
+ * tiny goes through the functions of gil.h (taking and dropping, thread start and end,
+ * the interval, the policies' names, statistics, the reset after fork).
  *
  * WHEN THE HOLDER LETS GO
  *  1. Around every blocking call (sleep, lock/condition/queue waits, join, reads and
@@ -115,6 +117,13 @@
  * What stays real is real time: a sleep that ends, a timeout that expires, I/O that
  * really waits, a signal: where such a thread re-enters the queue depends on when it
  * comes back, so programs that depend on those replay only as far as the timing does.
+ *
+ * AFTER FORK
+ * Only the forking thread lives on in the child: gil_after_fork_child gives it a fresh
+ * GIL, as at start-up, with no other thread, no queue, no spinner and no statistics. Its
+ * condition variables wait on the monotonic clock like those made at start-up, since
+ * every deadline here is monotonic (on the real-time clock, every timed wait in the child
+ * would return at once and a sleeping thread would spin).
  *
  * STATISTICS
  * Every thread counts instructions, acquisitions, forced switches, voluntary releases,

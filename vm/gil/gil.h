@@ -1,5 +1,5 @@
 /* gil.h — the global interpreter lock, thread parking, and GIL statistics.
- * The design and the policies are described at the top of vm/gil/gil.c. */
+ * The design is described at the top of vm/gil/gil.c, each policy in its vm/gil/policy_NAME.c. */
 #ifndef TINY_GIL_H
 #define TINY_GIL_H
 
