@@ -931,7 +931,6 @@ static Value thread_start_new_thread(ThreadState *ts, Value *args, int nargs, Ob
     ThreadState *nts = ts_new(ts->interp);
     b->ts = nts;
 
-
     /* the new thread leaves asynchronous signals (Ctrl-C) to the main thread */
     sigset_t all, old;
     sigfillset(&all);
