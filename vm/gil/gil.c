@@ -696,9 +696,7 @@ void gil_drop_x(ThreadState *ts, int state, uint32_t label) {
 /* Drops the GIL, ts going to state. */
 static inline void drop(ThreadState *ts, int state, uint32_t label) { gil_drop_x(ts, state, label); }
 
-/* Schedules: hands the GIL to the next runnable thread, if there is one, and waits in the
- * queue for its turn again; returns whether it switched (GIL held). forced: the slice ran out. */
-static bool sched_switch(ThreadState *ts, bool forced) {
+bool gil_queue_switch(ThreadState *ts, bool forced, bool front) {
     pthread_mutex_lock(&G.mu);
     if (!G.qhead) {
         pthread_mutex_unlock(&G.mu);
@@ -710,11 +708,20 @@ static bool sched_switch(ThreadState *ts, bool forced) {
     gil_trace(ts, now, GT_WAITING, 0);
     Wake w;
     hand_to_head(&w);
-    q_push_back(ts);
+    if (front) {
+        q_push_front(ts);
+        w.head = NULL;   /* the head is ts itself; the one behind it stays behind */
+    } else {
+        q_push_back(ts);
+    }
     unlock_and_wake(&w);
     take(ts, false);
     return true;
 }
+
+/* Schedules: hands the GIL to the next runnable thread, if there is one, and waits in the
+ * queue for its turn again; returns whether it switched (GIL held). forced: the slice ran out. */
+static inline bool sched_switch(ThreadState *ts, bool forced) { return gil_queue_switch(ts, forced, false); }
 
 void gil_thread_starting(ThreadState *ts, ThreadState *nts) {
     pthread_mutex_lock(&G.mu);
@@ -1133,6 +1140,7 @@ Value gil_stats_dict(ThreadState *ts) {
     dict_set_cstr(r, "policy", V_OBJ(pn));
     o_decref(pn);
     if (G.schedule == GIL_SCHED_RANDOM) dict_set_cstr(r, "seed", V_INT((int64_t)G.seed));
+    dict_set_cstr(r, "waiting", V_INT(__atomic_load_n(&G.nwaiting, __ATOMIC_RELAXED)));
     if (G.interval_instr) dict_set_cstr(r, "interval_instructions", V_INT(G.interval_instr));
     else dict_set_cstr(r, "interval_s", V_FLOAT(G.interval_ns / 1e9));
     return V_OBJ(r);

@@ -91,5 +91,9 @@ void gil_queue_take(ThreadState *ts, bool front, bool ask_drop, bool spin);
 void gil_queue_release(ThreadState *ts);
 /* Hands the GIL to the head of the queue and queues up again (as the policy's take does). */
 void gil_queue_yield(ThreadState *ts);
+/* Hands the GIL to the next thread of the queue and, in the same step, queues ts up again
+ * at the head (front) or the back, then waits for its turn; false if nobody waits (GIL
+ * held). forced: the interval ran out (a timeline instant). Schedules switch this way. */
+bool gil_queue_switch(ThreadState *ts, bool forced, bool front);
 
 #endif
