@@ -169,6 +169,11 @@ static const int default_policy = 0
 #include "gil/policies.h"
 #undef GIL_POLICY
     ;
+_Static_assert(0
+#define GIL_POLICY(id, is_default) + (is_default)
+#include "gil/policies.h"
+#undef GIL_POLICY
+               == 1, "vm/gil/policies.h must mark exactly one policy as the default");
 /* The default time interval. */
 #define DEFAULT_INTERVAL_NS 5000000
 #define SPIN_NS 50000u
