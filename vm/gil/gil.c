@@ -299,7 +299,8 @@ int gil_parse_interval(const char *text, int64_t *instr, int64_t *ns) {
     return 0;
 }
 
-void gil_set_interval(int64_t interval_instr, int64_t interval_ns) {
+/* Sets the interval fields (G.mu held once threads may wait: waiters read them). */
+static void set_interval(int64_t interval_instr, int64_t interval_ns) {
     if (G.schedule && !interval_instr)
         /* a schedule counts instructions only */
         interval_instr = interval_ns >= 2 * SCHED_NS_PER_INSTR ? interval_ns / SCHED_NS_PER_INSTR : 1;
@@ -307,10 +308,16 @@ void gil_set_interval(int64_t interval_instr, int64_t interval_ns) {
     G.interval_ns = interval_instr ? 0 : interval_ns;
 }
 
+void gil_set_interval(int64_t interval_instr, int64_t interval_ns) {
+    pthread_mutex_lock(&G.mu);
+    set_interval(interval_instr, interval_ns);
+    pthread_mutex_unlock(&G.mu);
+}
+
 void gil_configure(int policy, int64_t interval_instr, int64_t interval_ns) {
     /* a schedule hands the GIL over through the fifo queue, at instruction counts only */
     G.policy = G.schedule ? &gil_policy_fifo : policies[policy < 0 ? default_policy : policy];
-    gil_set_interval(interval_instr, interval_ns);
+    set_interval(interval_instr, interval_ns);
 }
 
 void gil_get_interval(int64_t *instr, int64_t *ns) {
