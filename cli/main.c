@@ -59,7 +59,7 @@ static const CliOption cli_options[] = {
     { "-V", "--version", NULL, OPT_VERSION, "print the version and exit" },
     { NULL, "--switch-interval", "N|TIME", OPT_SWITCH,
       "offer the GIL every N instructions, or after TIME (5ms, 200us, 1s); env TINY_SWITCH_INTERVAL" },
-    { NULL, "--gil", "POLICY", OPT_GIL, "GIL policy: ticks, timed, fifo, io-priority (default); env TINY_GIL" },
+    { NULL, "--gil", "POLICY", OPT_GIL, "GIL policy (see GIL policies below); env TINY_GIL" },
     { NULL, "--gil-stats", NULL, OPT_GIL_STATS, "print per-thread GIL statistics at exit (stderr)" },
     { NULL, "--gil-trace", "FILE", OPT_GIL_TRACE,
       "at exit, write each thread's GIL timeline to FILE (Chrome Trace Event JSON, for Perfetto)" },
@@ -108,7 +108,13 @@ static void print_help(FILE *out) {
             "  -                      read the program from stdin (sys.argv[0] is '-')\n"
             "  arg ...                the program's arguments, in sys.argv[1:]\n"
             "\nWith no file, tiny starts the interactive prompt when stdin is a terminal,\n"
-            "and otherwise runs stdin as a program.\n"
+            "and otherwise runs stdin as a program.\n");
+    fprintf(out, "\nGIL policies (--gil, TINY_GIL):\n");
+    for (int i = 0; i < gil_policy_count(); i++) {
+        const char *help, *name = gil_policy_at(i, &help);
+        fprintf(out, "  %-22s %s%s\n", name, help, i == gil_policy_default() ? " (default)" : "");
+    }
+    fprintf(out,
             "\nEnvironment:\n"
             "  TINYPATH               ':'-separated directories added to sys.path\n"
             "  TINY_GIL_TRACE_LIMIT   the most events --gil-trace/--gil-timeline record (default 1000000)\n");
@@ -351,20 +357,24 @@ static int configure_gil(const Settings *st) {
     if (configure_schedule(st) < 0) return -1;
     const char *pol = st->gil ? st->gil : gil_schedule() ? NULL : getenv("TINY_GIL");
     const char *iv = st->switch_interval ? st->switch_interval : getenv("TINY_SWITCH_INTERVAL");
-    int policy = GIL_IO_PRIORITY;
+    int policy = -1;   /* the default */
     if (pol && *pol) {
         policy = gil_policy_from_name(pol);
         if (policy < 0) {
-            usage_error("unknown GIL policy '%s' (choose ticks, timed, fifo or io-priority)", pol);
+            char names[256], msg[400];
+            gil_policy_list(names, sizeof names, " or ");
+            snprintf(msg, sizeof msg, "unknown GIL policy '%%s' (choose %s)", names);
+            usage_error(msg, pol);
             return -1;
         }
     }
-    int64_t instr = gil_schedule() ? 100 : 0, ns = gil_schedule() ? 0 : 5000000;
+    int64_t instr, ns;
+    gil_default_interval(&instr, &ns);
     if (iv && *iv && gil_parse_interval(iv, &instr, &ns) < 0) {
         usage_error("bad switch interval '%s' (give N instructions, or a time such as 5ms, 200us, 1s)", iv);
         return -1;
     }
-    gil_configure((GilPolicy)policy, instr, ns);
+    gil_configure(policy, instr, ns);
     the_interp.gil_stats = st->gil_stats;
     return 0;
 }

@@ -92,7 +92,7 @@ for f in "${programs[@]}"; do
         if [ $trc -ne 0 ]; then
             echo "   tiny failed: $(grep -v '^\s*$' "$tmp/t.err" | tail -1)"
         fi
-        printf '   %-44s | %s\n' "tiny (default: io-priority, 5ms)" "python"
+        printf '   %-44s | %s\n' "tiny (default: $("$tiny" -c 'import sys; print(sys.getgilpolicy())'), 5ms)" "python"
         paste -d '\t' "$tmp/t.out" "$tmp/p.out" | while IFS=$'\t' read -r a b; do
             printf '   %-44s | %s\n' "$a" "$b"
         done
@@ -101,7 +101,7 @@ for f in "${programs[@]}"; do
             # the same program under every policy, so the trade-offs show side by side
             # (BENCH_POLICY_TIMEOUT, default 60 s: under ticks a sleeper beside two CPU
             # hogs can starve for minutes, which is the point, not a reason to wait)
-            for pol in ticks timed fifo io-priority; do
+            for pol in $("$tiny" -c 'import sys; print(*sys.getgilpolicies())'); do
                 limit=${BENCH_POLICY_TIMEOUT:-60} TINY_GIL=$pol run_timed "$tmp/g.out" "$tmp/g.err" "$tiny" "$f" >/dev/null
                 grc=$?
                 if [ $grc -eq 124 ] || [ $grc -eq 137 ]; then

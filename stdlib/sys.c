@@ -83,7 +83,7 @@ static Value sys_setswitchinterval(ThreadState *ts, Value *args, int nargs, Obj 
     if (v > 1e4) return exc_raise(ts, &T_ValueError, "switch interval too large");
     int64_t ns = (int64_t)(v * 1e9);
     if (ns < 1) ns = 1;
-    gil_configure(the_interp.gil.policy, 0, ns);
+    gil_set_interval(0, ns);
     return V_NONE;
 }
 
@@ -91,8 +91,10 @@ static Value sys_setswitchinterval(ThreadState *ts, Value *args, int nargs, Obj 
  * as the time it would take at 20 ns an instruction, like CPython's 0.005 default). */
 static Value sys_getswitchinterval(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     if (arg_count(ts, "getswitchinterval", nargs, kwnames, 0, 0) < 0) return V_NULL;
-    if (the_interp.gil.interval_ns) return V_FLOAT(the_interp.gil.interval_ns / 1e9);
-    return V_FLOAT(the_interp.gil.interval_instr * 20e-9);
+    int64_t instr, ns;
+    gil_get_interval(&instr, &ns);
+    if (ns) return V_FLOAT(ns / 1e9);
+    return V_FLOAT(instr * 20e-9);
 }
 
 /* sys.setcheckinterval(n): switch every n instructions (Python 2's knob). */
@@ -101,14 +103,16 @@ static Value sys_setcheckinterval(ThreadState *ts, Value *args, int nargs, Obj *
     if (!IS_INTLIKE(args[0]))
         return exc_raise(ts, &T_TypeError, "'%s' object cannot be interpreted as an integer", obj_type_name(args[0]));
     if (AS_INT(args[0]) < 1) return exc_raise(ts, &T_ValueError, "check interval must be at least 1 instruction");
-    gil_configure(the_interp.gil.policy, AS_INT(args[0]), 0);
+    gil_set_interval(AS_INT(args[0]), 0);
     return V_NONE;
 }
 
 /* sys.getcheckinterval(): the instruction interval (0 when the interval is a time). */
 static Value sys_getcheckinterval(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     if (arg_count(ts, "getcheckinterval", nargs, kwnames, 0, 0) < 0) return V_NULL;
-    return V_INT(the_interp.gil.interval_instr);
+    int64_t instr, ns;
+    gil_get_interval(&instr, &ns);
+    return V_INT(instr);
 }
 
 /* sys.gilstats(): per-thread GIL statistics as a dict. */
@@ -123,6 +127,15 @@ static Value sys_getgilpolicy(ThreadState *ts, Value *args, int nargs, Obj *kwna
     return V_OBJ(str_from_cstr(gil_policy_name()));
 }
 
+/* sys.getgilpolicies(): the names of every GIL policy, in the order of the table. */
+static Value sys_getgilpolicies(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (arg_count(ts, "getgilpolicies", nargs, kwnames, 0, 0) < 0) return V_NULL;
+    int n = gil_policy_count();
+    Obj *t = tuple_new(n);
+    for (int i = 0; i < n; i++) ((Tuple *)t)->items[i] = V_OBJ(str_from_cstr(gil_policy_at(i, NULL)));
+    return V_OBJ(t);
+}
+
 static const MethodDef sys_functions[] = {
     { "setswitchinterval", sys_setswitchinterval, 0 },
     { "getswitchinterval", sys_getswitchinterval, 0 },
@@ -130,6 +143,7 @@ static const MethodDef sys_functions[] = {
     { "getcheckinterval", sys_getcheckinterval, 0 },
     { "gilstats", sys_gilstats, 0 },
     { "getgilpolicy", sys_getgilpolicy, 0 },
+    { "getgilpolicies", sys_getgilpolicies, 0 },
     { "exit", sys_exit, 0 },
     { "getrecursionlimit", sys_getrecursionlimit, 0 },
     { "setrecursionlimit", sys_setrecursionlimit, 0 },

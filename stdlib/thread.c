@@ -16,6 +16,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include "api.h"
 #include "builtins.h"
 #include "state.h"
 #include "gil/gil.h"
@@ -875,21 +876,18 @@ static void *thread_main(void *arg) {
     o_decref(b->args);
     o_xdecref(b->kwargs);
     free(b);
+    if (ts == the_interp.main_ts) {
+        /* the thread called os.fork and this is the child, where it is the main thread: its
+         * end is the end of the program (status 0, as when the main program ends) */
+        exit(tiny_fini(0));
+    }
     exc_clear(ts);
     v_set(&ts->exc_info, V_NULL);
     v_set(&ts->pending_exc, V_NULL);
     local_thread_exit(ts);
     if (ts->repr_active) { Obj *ra = ts->repr_active; ts->repr_active = NULL; o_decref(ra); }
     ts->alive = 0;
-    pthread_mutex_lock(&the_interp.gil.mu);
-    the_interp.gil.nthreads--;
-    pthread_mutex_unlock(&the_interp.gil.mu);
-    /* if every thread left is parked for good, wake the main thread: parking again, it
-     * finds the deadlock and reports it */
-    if (the_interp.gil.nthreads > 0 && the_interp.gil.nparked_forever >= the_interp.gil.nthreads &&
-        the_interp.main_ts && the_interp.main_ts->gil.blocked_forever)
-        ts_unpark(the_interp.main_ts);
-    gil_thread_fini(ts);  /* records the statistics (with the name) and frees the park state */
+    gil_thread_fini(ts);  /* no longer live; records the statistics (with the name), frees the park state */
     if (ts->name) { Obj *n = ts->name; ts->name = NULL; o_decref(n); }
     ts_unlink(ts);
     gil_drop(ts);
@@ -930,11 +928,6 @@ static Value thread_start_new_thread(ThreadState *ts, Value *args, int nargs, Ob
     ThreadState *nts = ts_new();
     b->ts = nts;
 
-    pthread_mutex_lock(&the_interp.gil.mu);
-    the_interp.gil.nthreads++;
-    pthread_mutex_unlock(&the_interp.gil.mu);
-    gil_engage(ts);
-
     /* the new thread leaves asynchronous signals (Ctrl-C) to the main thread */
     sigset_t all, old;
     sigfillset(&all);
@@ -942,15 +935,12 @@ static Value thread_start_new_thread(ThreadState *ts, Value *args, int nargs, Ob
     sigdelset(&all, SIGILL); sigdelset(&all, SIGABRT); sigdelset(&all, SIGTRAP); sigdelset(&all, SIGSYS);
     pthread_sigmask(SIG_BLOCK, &all, &old);
     pthread_t tid;
-    gil_thread_starting(nts);  /* under a schedule, it is runnable from here on */
+    gil_thread_starting(ts, nts);  /* live; under a schedule, runnable from here on */
     int err = pthread_create(&tid, &attr, thread_main, b);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_attr_destroy(&attr);
     if (err != 0) {
         gil_thread_start_failed(nts);
-        pthread_mutex_lock(&the_interp.gil.mu);
-        the_interp.gil.nthreads--;
-        pthread_mutex_unlock(&the_interp.gil.mu);
         ts_free(nts);
         v_decref(b->func);
         o_decref(b->args);
@@ -1011,10 +1001,7 @@ static Value thread_count(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
 
 static Value thread_threads_alive(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     if (arg_count(ts, "_thread._threads_alive", nargs, kwnames, 0, 0) < 0) return V_NULL;
-    pthread_mutex_lock(&the_interp.gil.mu);
-    int n = the_interp.gil.nthreads;
-    pthread_mutex_unlock(&the_interp.gil.mu);
-    return V_INT(n);
+    return V_INT(gil_live_threads());
 }
 
 static Value thread_stack_size(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {

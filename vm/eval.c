@@ -480,6 +480,6 @@ static Value eval_counting(ThreadState *ts, Frame *f, bool resume);
 /* Runs a frame: counting instructions once a second thread exists, or statistics are on, or
  * a schedule is (an eval_fast frame above a C call would run uncounted until some breaker). */
 static Value eval(ThreadState *ts, Frame *f) {
-    return gil_engaged || the_interp.gil_stats || the_interp.gil.schedule ? eval_counting(ts, f, false)
-                                                                          : eval_fast(ts, f, false);
+    return gil_engaged || the_interp.gil_stats || gil_scheduled ? eval_counting(ts, f, false)
+                                                                : eval_fast(ts, f, false);
 }

@@ -63,7 +63,7 @@ void ts_free(ThreadState *ts) {
     if (ts->next != ts)
         for (ThreadState **p = &in->threads; *p; p = &(*p)->next)
             if (*p == ts) { *p = ts->next; break; }
-    if (ts->gil.trace) gtrace_thread_discard(ts->gil.trace);  /* it never ran */
+    gil_thread_discard(ts);  /* it never ran */
     v_decref(ts->exc);
     v_decref(ts->exc_info);
     o_xdecref(ts->repr_active);
@@ -97,7 +97,6 @@ ThreadState *interp_init(void) {
     ts->ident = (int64_t)pthread_self();
     ts->native_id = (int64_t)syscall(SYS_gettid);
     ts->alive = 1;
-    in->gil.nthreads = 1;
     gil_take(ts);
     struct rlimit rl;
     size_t ss = 8u << 20;
@@ -139,32 +138,7 @@ void interp_after_fork_child(ThreadState *ts) {
     in->main_ts = ts;
     ts->ident = (int64_t)pthread_self();
     ts->native_id = (int64_t)syscall(SYS_gettid);
-    memset(&in->gil.mu, 0, sizeof in->gil.mu);
-    pthread_mutex_init(&in->gil.mu, NULL);
-    pthread_cond_init(&in->gil.cv, NULL);
-    pthread_cond_init(&in->gil.switch_cv, NULL);
-    pthread_mutex_init(&ts->gil.mu, NULL);
-    pthread_cond_init(&ts->gil.cv, NULL);
-    in->gil.holder = ts;
-    in->gil.qhead = in->gil.qtail = NULL;
-    in->gil.nwaiting = 0;
-    in->gil.drop_request = 0;
-    in->gil.nthreads = 1;
-    in->gil.nparked_forever = 0;
-    in->gil.nfinished = 0;
-    /* threads caught spinning or between a hand-off and its wake-up are gone */
-    in->gil.spinners[0] = in->gil.spinners[1] = NULL;
-    in->gil.wakes_in_flight = 0;
-    ts->gil.in_queue = 0;
-    ts->gil.parked = 0;
-    ts->gil.unparked = 0;
-    gil_engaged = 0;
-    ts->ticks_left = ts->gil.ticks_base = (int64_t)1 << 62;
-    memset(&ts->gil.stats, 0, sizeof ts->gil.stats);
-    gtrace_after_fork_child(ts);
-    ts->gil.stats.start_ns = gil_now_ns();
-    in->gil.start_ns = ts->gil.stats.start_ns;
-    in->gil.switches = 0;
+    gil_after_fork_child(ts);
     Value mod = dict_get_cstr(in->modules, "threading");
     if (!IS_NULL(mod)) {
         Value fn = obj_getattr_opt(ts, mod, str_intern("_after_fork"));

@@ -18,33 +18,6 @@ typedef struct InternTable { Obj **slots; int64_t cap, used; } InternTable;
 typedef struct TypeCacheEntry { Type *type; Obj *name; uint64_t epoch; Value value; } TypeCacheEntry;
 #define TYPE_CACHE_SIZE 1024
 
-/* Interpreter-wide GIL state (vm/gil/gil.c). */
-typedef struct GilState {
-    pthread_mutex_t mu;         /* protects everything below */
-    pthread_cond_t cv;          /* ticks/timed policies: waiters wait here */
-    pthread_cond_t switch_cv;   /* timed policy: the dropper waits here for a switch */
-    struct ThreadState *holder; /* NULL when free */
-    struct ThreadState *qhead, *qtail; /* fifo / io-priority ready queue */
-    int nwaiting;               /* threads waiting for the GIL */
-    volatile int drop_request;  /* timed / io-priority: the holder must drop */
-    uint64_t switch_number;     /* bumped at every change of holder */
-    GilPolicy policy;
-    int64_t interval_instr;     /* switch interval in instructions (0: time-based) */
-    int64_t interval_ns;        /* switch interval in nanoseconds (0: instruction-based) */
-    uint64_t switches;          /* total changes of holder */
-    uint64_t start_ns;
-    int nthreads;               /* live tiny threads (main included) */
-    int nparked_forever;        /* threads parked without timeout on tiny primitives */
-    struct ThreadState *spinners[2]; /* threads spinning for the GIL or a wake-up (spin_claim) */
-    int wakes_in_flight;        /* hand-offs between releasing G.mu and signalling (see unlock_and_wake) */
-    int ncpu;                   /* online CPUs (spinning only helps with more than one) */
-    int spin_for_gil;           /* spin before sleeping on the GIL too (off: see gil.c) */
-    GilSchedule schedule;       /* --schedule: who runs next is decided by instruction counts only */
-    uint64_t seed, rng;         /* random schedule: the seed, and the generator's state */
-    void *finished;             /* statistics of finished threads (gil.c) */
-    int nfinished, capfinished;
-} GilState;
-
 /* Interpreter-wide state. */
 typedef struct Interp {
     Obj *builtins;          /* Dict: the builtins namespace */
@@ -67,7 +40,6 @@ typedef struct Interp {
     struct ThreadState *threads;  /* all thread states */
     struct ThreadState *main_ts;
     int interactive;        /* running the REPL */
-    GilState gil;
     int gil_stats;          /* --gil-stats: print the report at exit */
     GtState gtrace;         /* --gil-trace, --gil-timeline (vm/gil/gtrace.c) */
     int finalizing;         /* the main program has ended: waiting for threads, exiting */

@@ -3,8 +3,10 @@
  * WHAT IT PROTECTS
  * tiny runs one pthread per tiny thread. Objects have no locks and refcounts are plain
  * integers, so exactly one thread at a time may run bytecode or touch any object: the
- * one holding the GIL (the_interp.gil.holder). Everything below is about who gets it
- * next, and when.
+ * one holding the GIL (G.holder). Everything below is about who gets it next, and when.
+ * The GIL's state (GilState, vm/gil/gil_internal.h) is private to vm/gil: the rest of
+ * tiny goes through the functions of gil.h (taking and dropping, thread start and end,
+ * the interval, the policies' names, statistics, the reset after fork).
  *
  * WHEN THE HOLDER LETS GO
  *  1. Around every blocking call (sleep, lock/condition/queue waits, join, reads and
@@ -26,30 +28,28 @@
  *       call, or the instruction counter).
  *
  * THE POLICIES (--gil=NAME)
- *  ticks        The old CPython GIL and MicroPython's: every N instructions the holder
- *               releases and re-takes a plain lock, with no hand-off. On a multicore
- *               machine the releasing thread, still running on its core, usually takes
- *               the lock back before the woken waiter is even scheduled: waiters wake
- *               for nothing and CPU-bound threads fight (the "GIL battle").
- *  timed        CPython 3.2 to 3.11: waiters time out after one interval and set a
- *               drop request; the holder drops and then waits until another thread has
- *               taken the GIL (FORCE_SWITCHING), so the hand-off really happens. A thread
- *               returning from I/O queues like anyone else and waits up to a whole
- *               interval behind a CPU-bound thread: the convoy effect (bpo-7946).
- *  fifo         Ruby's GVL: a ready queue. When the holder's interval is used up, or it
- *               blocks, it hands the GIL directly to the longest waiter (the holder
- *               field is set to that thread before it even wakes), so no one can barge.
- *  io-priority  fifo, plus the cure proposed for the convoy effect and never adopted by
- *               CPython: a thread coming back from a blocking call goes to the FRONT of
- *               the queue and asks the holder to drop at once. I/O-bound threads get the
- *               interpreter back within microseconds; CPU-bound threads still share the
- *               rest fairly.
+ * Who gets the GIL when it changes hands is up to the policy: a GilPolicyDef
+ * (gil_internal.h) of four functions, take, release (as the holder drops), yield (the
+ * holder's interval ran out and someone waits) and a hint to the kernel's scheduler, with
+ * its name and a line of help. Each policy is one file, vm/gil/policy_NAME.c, whose opening
+ * comment describes it; vm/gil/policies.h is the table of them, one row each, which also
+ * names the default; --gil, TINY_GIL, --help, sys.getgilpolicy(), sys.getgilpolicies()
+ * (and through it scripts/gil-sweep and make bench) all read that table. The policies are
+ * built from two pieces of machinery kept here:
+ *  - the plain lock (gil_lock_take, gil_lock_release): a holder field, a mutex and a
+ *    condition variable; whoever gets the mutex first when the GIL is free takes it
+ *    (ticks, timed);
+ *  - the ready queue (gil_queue_take, gil_queue_release, gil_queue_yield): the releaser
+ *    hands the GIL directly to the head of the queue (the holder field is set to that
+ *    thread before it even wakes), so no one can barge in; a policy decides whether a
+ *    thread joins at the head or the back and whether it asks the holder to drop (fifo,
+ *    io-priority, lifo, and every schedule).
  *
- * THE DEFAULT is io-priority with a 5 ms time interval: CPU-bound threads switch 200
- * times a second at most (a switch costs a few microseconds, so two CPU-bound threads
- * lose well under 1% to switching), while a thread waking from sleep or I/O preempts a
- * CPU hog immediately (wake-up latency is the cost of one hand-off, not 5 ms). That is
- * what make bench measures against CPython 3.11.
+ * THE DEFAULT is the policy marked in vm/gil/policies.h (io-priority) with a 5 ms time
+ * interval: CPU-bound threads switch 200 times a second at most (a switch costs a few
+ * microseconds, so two CPU-bound threads lose well under 1% to switching), while a thread
+ * waking from sleep or I/O preempts a CPU hog immediately (wake-up latency is the cost of
+ * one hand-off, not 5 ms). That is what make bench measures against CPython 3.11.
  *
  * WHEN NOTHING IS CONTENDED
  * Until a second thread starts (gil_engaged == 0) the main thread holds the GIL forever
@@ -79,21 +79,13 @@
  * thread holds the GIL on a two-core machine only one thread spins, and the core a
  * thread back from I/O needs stays free. Threads back from sleep or I/O never spin.
  *
- * TIME SLICES (io-priority)
- * Handing the GIL over quickly is worth nothing if the kernel lets the woken thread wait
- * for a CPU. Linux's EEVDF scheduler lets a running thread finish its time slice (a few
- * ms) before a waking thread of equal priority may preempt it, unless the waking thread
- * asked for a shorter slice (sched_setattr's sched_runtime, Linux 6.12+): then it
- * preempts at once. So under io-priority a thread that blocks (sleep, I/O, a lock or an
- * event) asks for a 100 us slice, and a thread that is preempted by the GIL's switch
- * interval (CPU-bound) goes back to the default one and to SCHED_BATCH, under which a
- * woken thread does not preempt the running one: the sleeper beside two CPU-bound
- * threads wakes within microseconds instead of up to a scheduler tick (4 ms) late. Only
- * SCHED_OTHER/SCHED_BATCH threads are touched, their nice value is kept (so their share
- * of the CPU is too), and on kernels without the feature nothing changes.
+ * TIME SLICES
+ * A policy may also talk to the kernel's scheduler (sched_hint) when a thread blocks or is
+ * preempted by the interval; io-priority does (vm/gil/policy_io_priority.c), the others
+ * leave the scheduler alone.
  *
  * REPRODUCIBLE SCHEDULES (--schedule=deterministic, --schedule=random --seed=S)
- * Under a policy, who runs next depends on time: when a woken pthread reaches take_x,
+ * Under a policy, who runs next depends on time: when a woken pthread reaches the policy's take,
  * when a waiter's interval timer fires, who wins a barging race, when a thread back from
  * I/O asks for the GIL. A schedule takes real time out of every switch between threads
  * that only compute, so a run can be replayed exactly:
@@ -126,14 +118,19 @@
  * really waits, a signal: where such a thread re-enters the queue depends on when it
  * comes back, so programs that depend on those replay only as far as the timing does.
  *
+ * AFTER FORK
+ * Only the forking thread lives on in the child: gil_after_fork_child gives it a fresh
+ * GIL, as at start-up, with no other thread, no queue, no spinner and no statistics. Its
+ * condition variables wait on the monotonic clock like those made at start-up, since
+ * every deadline here is monotonic (on the real-time clock, every timed wait in the child
+ * would return at once and a sleeping thread would spin).
+ *
  * STATISTICS
  * Every thread counts instructions, acquisitions, forced switches, voluntary releases,
  * time holding and waiting, and its longest wait; --gil-stats prints them at exit and
  * sys.gilstats() returns them.
  */
-#include "gil/gil.h"
-#include "gil/gtrace.h"
-#include "state.h"
+#include "gil/gil_internal.h"
 #include "objects/str.h"
 #include "objects/containers.h"
 #include "exc.h"
@@ -145,15 +142,40 @@
 #include <errno.h>
 #include <unistd.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sched.h>
 
 volatile int gil_engaged;
+int gil_scheduled;
 
 /* A finished thread's statistics, kept for the report. */
 typedef struct FinishedThread { char name[64]; GilStats st; } FinishedThread;
 
-#define G (the_interp.gil)
+GilState gil_state;
+
+/* The table of policies (vm/gil/policies.h), and the index of the default one. */
+static const GilPolicyDef *const policies[] = {
+#define GIL_POLICY(id, is_default) &gil_policy_##id,
+#include "gil/policies.h"
+#undef GIL_POLICY
+};
+#define NPOLICIES ((int)(sizeof policies / sizeof policies[0]))
+enum {
+#define GIL_POLICY(id, is_default) POLICY_INDEX_##id,
+#include "gil/policies.h"
+#undef GIL_POLICY
+};
+static const int default_policy = 0
+#define GIL_POLICY(id, is_default) + (is_default ? POLICY_INDEX_##id : 0)
+#include "gil/policies.h"
+#undef GIL_POLICY
+    ;
+_Static_assert(0
+#define GIL_POLICY(id, is_default) + (is_default)
+#include "gil/policies.h"
+#undef GIL_POLICY
+               == 1, "vm/gil/policies.h must mark exactly one policy as the default");
+/* The default time interval. */
+#define DEFAULT_INTERVAL_NS 5000000
 #define SPIN_NS 50000u
 #define TICKS_FAR ((int64_t)1 << 62)
 
@@ -161,7 +183,6 @@ typedef struct FinishedThread { char name[64]; GilStats st; } FinishedThread;
  * (the one sys.getswitchinterval uses to report an instruction interval). */
 #define SCHED_NS_PER_INSTR 20
 
-static const char *const policy_names[] = { "ticks", "timed", "fifo", "io-priority" };
 static const char *const schedule_names[] = { "none", "deterministic", "random" };
 
 uint64_t gil_now_ns(void) {
@@ -196,30 +217,38 @@ static inline void __builtin_ia32_pause_compat(void) {
 #endif
 }
 
-static inline void set_breaker(ThreadState *ts) { __atomic_store_n(&ts->eval_breaker, 1, __ATOMIC_RELAXED); }
-
 /* The timeline label of a blocking call (defined with the deadlock reports). */
 static uint32_t trace_label(ThreadState *ts, const char *what);
 
-/* Timeline (vm/gil/gtrace.c): ts changes state or marks an instant at t, when traced. */
-static inline void trace(ThreadState *ts, uint64_t t, int kind, uint32_t arg) {
-    if (ts->gil.trace) gtrace_record(ts->gil.trace, t, kind, arg);
-}
-
-/* The same, now (the clock is read only when traced). */
-static inline void trace_now(ThreadState *ts, int kind, uint32_t arg) {
-    if (ts->gil.trace) gtrace_record(ts->gil.trace, gil_now_ns(), kind, arg);
-}
-
 /* ---- configuration ---- */
 
+int gil_policy_count(void) { return NPOLICIES; }
+
+const char *gil_policy_at(int i, const char **help) {
+    if (help) *help = policies[i]->help;
+    return policies[i]->name;
+}
+
+int gil_policy_default(void) { return default_policy; }
+
 int gil_policy_from_name(const char *name) {
-    for (int i = 0; i < 4; i++)
-        if (strcmp(name, policy_names[i]) == 0) return i;
+    for (int i = 0; i < NPOLICIES; i++)
+        if (strcmp(name, policies[i]->name) == 0) return i;
     return -1;
 }
 
-const char *gil_policy_name(void) { return G.schedule ? schedule_names[G.schedule] : policy_names[G.policy]; }
+void gil_policy_list(char *buf, size_t n, const char *last_sep) {
+    size_t k = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < NPOLICIES && k < n; i++) {
+        const char *sep = i == 0 ? "" : i == NPOLICIES - 1 ? last_sep : ", ";
+        int w = snprintf(buf + k, n - k, "%s%s", sep, policies[i]->name);
+        if (w < 0) break;
+        k += (size_t)w;
+    }
+}
+
+const char *gil_policy_name(void) { return G.schedule ? schedule_names[G.schedule] : G.policy->name; }
 
 int gil_schedule_from_name(const char *name) {
     for (int i = GIL_SCHED_DETERMINISTIC; i <= GIL_SCHED_RANDOM; i++)
@@ -229,6 +258,7 @@ int gil_schedule_from_name(const char *name) {
 
 void gil_set_schedule(GilSchedule sched, uint64_t seed) {
     G.schedule = sched;
+    gil_scheduled = sched != GIL_SCHED_NONE;
     G.seed = G.rng = seed;
 }
 
@@ -269,15 +299,35 @@ int gil_parse_interval(const char *text, int64_t *instr, int64_t *ns) {
     return 0;
 }
 
-void gil_configure(GilPolicy policy, int64_t interval_instr, int64_t interval_ns) {
-    if (G.schedule) {
-        /* a schedule hands the GIL over through the fifo queue, at instruction counts only */
-        policy = GIL_FIFO;
-        if (!interval_instr) interval_instr = interval_ns >= 2 * SCHED_NS_PER_INSTR ? interval_ns / SCHED_NS_PER_INSTR : 1;
-    }
-    G.policy = policy;
+/* Sets the interval fields (G.mu held once threads may wait: waiters read them). */
+static void set_interval(int64_t interval_instr, int64_t interval_ns) {
+    if (G.schedule && !interval_instr)
+        /* a schedule counts instructions only */
+        interval_instr = interval_ns >= 2 * SCHED_NS_PER_INSTR ? interval_ns / SCHED_NS_PER_INSTR : 1;
     G.interval_instr = interval_instr;
     G.interval_ns = interval_instr ? 0 : interval_ns;
+}
+
+void gil_set_interval(int64_t interval_instr, int64_t interval_ns) {
+    pthread_mutex_lock(&G.mu);
+    set_interval(interval_instr, interval_ns);
+    pthread_mutex_unlock(&G.mu);
+}
+
+void gil_configure(int policy, int64_t interval_instr, int64_t interval_ns) {
+    /* a schedule hands the GIL over through the fifo queue, at instruction counts only */
+    G.policy = G.schedule ? &gil_policy_fifo : policies[policy < 0 ? default_policy : policy];
+    set_interval(interval_instr, interval_ns);
+}
+
+void gil_get_interval(int64_t *instr, int64_t *ns) {
+    *instr = G.interval_instr;
+    *ns = G.interval_ns;
+}
+
+void gil_default_interval(int64_t *instr, int64_t *ns) {
+    *instr = G.schedule ? 100 : 0;
+    *ns = G.schedule ? 0 : DEFAULT_INTERVAL_NS;
 }
 
 /* Instructions a thread may run before it offers the GIL (random schedule: 1 to 2N). */
@@ -306,7 +356,8 @@ void gil_thread_init(ThreadState *ts) {
         cond_init_mono(&G.switch_cv);
         G.start_ns = gil_now_ns();
         G.ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
-        if (!G.interval_instr && !G.interval_ns) gil_configure(GIL_IO_PRIORITY, 0, 5000000);
+        G.nthreads = 1;   /* the main thread */
+        if (!G.policy) gil_configure(-1, 0, DEFAULT_INTERVAL_NS);
     }
     pthread_mutex_init(&ts->gil.mu, NULL);
     cond_init_mono(&ts->gil.cv);
@@ -316,13 +367,21 @@ void gil_thread_init(ThreadState *ts) {
     ts->gil.trace_tid = ts->gil.trace ? ts->gil.trace->tid : 0;
 }
 
-void gil_engage(ThreadState *ts) {
+/* Marks the GIL engaged (GIL held, before starting a second thread). */
+static void engage(ThreadState *ts) {
     gil_engaged = 1;
     slice_reset(ts);
-    set_breaker(ts);   /* its eval loop moves to the counting variant at the next check */
+    gil_set_breaker(ts);   /* its eval loop moves to the counting variant at the next check */
 }
 
 void gil_thread_fini(ThreadState *ts) {
+    pthread_mutex_lock(&G.mu);
+    G.nthreads--;
+    pthread_mutex_unlock(&G.mu);
+    /* if every thread left is parked for good, wake the main thread: parking again, it
+     * finds the deadlock and reports it */
+    ThreadState *main = the_interp.main_ts;
+    if (G.nthreads > 0 && G.nparked_forever >= G.nthreads && main && main->gil.blocked_forever) ts_unpark(main);
     slice_reset(ts);
     ts->gil.stats.end_ns = gil_now_ns();
     /* it still holds the GIL: its last hold counts too (the drop after this is not recorded) */
@@ -344,7 +403,53 @@ void gil_thread_fini(ThreadState *ts) {
     pthread_cond_destroy(&ts->gil.cv);
 }
 
-/* ---- the ready queue (fifo, io-priority) ---- */
+void gil_thread_discard(ThreadState *ts) {
+    if (ts->gil.trace) gtrace_thread_discard(ts->gil.trace);
+    ts->gil.trace = NULL;
+}
+
+int gil_live_threads(void) {
+    pthread_mutex_lock(&G.mu);
+    int n = G.nthreads;
+    pthread_mutex_unlock(&G.mu);
+    return n;
+}
+
+void gil_after_fork_child(ThreadState *ts) {
+    /* the other threads are gone, and with them whatever they held or were doing: the
+     * locks, the queue, spinners, hand-offs in flight. The condition variables wait on the
+     * monotonic clock, as at start-up (deadline_ts computes monotonic deadlines) */
+    memset(&G.mu, 0, sizeof G.mu);
+    pthread_mutex_init(&G.mu, NULL);
+    cond_init_mono(&G.cv);
+    cond_init_mono(&G.switch_cv);
+    pthread_mutex_init(&ts->gil.mu, NULL);
+    cond_init_mono(&ts->gil.cv);
+    G.holder = ts;
+    G.qhead = G.qtail = NULL;
+    G.nwaiting = 0;
+    G.drop_request = 0;
+    G.nthreads = 1;
+    G.nparked_forever = 0;
+    G.nfinished = 0;
+    G.spinners[0] = G.spinners[1] = NULL;
+    G.wakes_in_flight = 0;
+    ts->gil.in_queue = 0;
+    ts->gil.qnext = NULL;
+    ts->gil.parked = 0;
+    ts->gil.unparked = 0;
+    ts->gil.blocked_forever = 0;
+    gil_engaged = 0;
+    ts->ticks_left = ts->gil.ticks_base = TICKS_FAR;
+    memset(&ts->gil.stats, 0, sizeof ts->gil.stats);
+    gtrace_after_fork_child(ts);
+    ts->gil.stats.start_ns = gil_now_ns();
+    ts->gil.hold_start_ns = ts->gil.stats.start_ns;
+    G.start_ns = ts->gil.stats.start_ns;
+    G.switches = 0;
+}
+
+/* ---- the ready queue (fifo, io-priority, lifo, schedules) ---- */
 
 static void q_push_back(ThreadState *ts) {
     ts->gil.qnext = NULL;
@@ -392,8 +497,6 @@ static ThreadState *q_next(void) {
     return t;
 }
 
-static bool fifo_policy(void) { return G.policy == GIL_FIFO || G.policy == GIL_IO_PRIORITY; }
-
 /* Counts an acquisition by ts, which waited since waited_from (G.mu held). */
 static void count_acquired(ThreadState *ts, uint64_t waited_from) {
     uint64_t now = gil_now_ns();
@@ -402,7 +505,7 @@ static void count_acquired(ThreadState *ts, uint64_t waited_from) {
     if (w > ts->gil.stats.longest_wait_ns) ts->gil.stats.longest_wait_ns = w;
     ts->gil.stats.acquisitions++;
     ts->gil.hold_start_ns = now;
-    trace(ts, now, GT_RUNNING, 0);
+    gil_trace(ts, now, GT_RUNNING, 0);
 }
 
 /* Records that ts now holds the GIL (G.mu held). */
@@ -413,42 +516,9 @@ static void became_holder(ThreadState *ts, uint64_t waited_from) {
     count_acquired(ts, waited_from);
 }
 
-/* The kernel's struct sched_attr (glibc has no wrapper). */
-typedef struct SchedAttr {
-    uint32_t size, sched_policy;
-    uint64_t sched_flags;
-    int32_t sched_nice;
-    uint32_t sched_priority;
-    uint64_t sched_runtime, sched_deadline, sched_period;
-    uint32_t sched_util_min, sched_util_max;
-} SchedAttr;
-#define SHORT_SLICE_NS 100000u
-#ifndef SCHED_BATCH
-#define SCHED_BATCH 3
-#endif
-
-/* Tells the kernel how the calling thread (ts) behaves (see TIME SLICES above): blocking,
- * short time slices; CPU-bound, SCHED_BATCH with the default slice. A system call only
- * when the mode changes. */
-static void sched_mode(ThreadState *ts, bool blocking) {
-    int want = blocking ? 1 : 2;
-    if (G.policy != GIL_IO_PRIORITY || ts->gil.sched_mode == want || ts->gil.sched_mode < 0) return;
-#if defined(SYS_sched_getattr) && defined(SYS_sched_setattr)
-    SchedAttr a;
-    memset(&a, 0, sizeof a);
-    if (syscall(SYS_sched_getattr, 0, &a, sizeof a, 0) == 0 &&
-        (a.sched_policy == SCHED_OTHER || a.sched_policy == SCHED_BATCH)) {
-        a.size = sizeof a;
-        a.sched_flags = 0;
-        a.sched_policy = blocking ? SCHED_OTHER : SCHED_BATCH;
-        a.sched_runtime = blocking ? SHORT_SLICE_NS : 0;
-        if (syscall(SYS_sched_setattr, 0, &a, 0) == 0) {
-            ts->gil.sched_mode = want;
-            return;
-        }
-    }
-#endif
-    ts->gil.sched_mode = -1;
+/* Tells the policy that ts is about to block (true) or was preempted (false). */
+static inline void sched_hint(ThreadState *ts, bool blocking) {
+    if (G.policy->sched_hint) G.policy->sched_hint(ts, blocking);
 }
 
 /* Claims one of the two spinning slots, if a spinner would not take a CPU that others
@@ -481,19 +551,23 @@ static void spin_release(ThreadState *ts) {
 static void request_drop(ThreadState *ts) {
     __atomic_store_n(&G.drop_request, 1, __ATOMIC_RELAXED);
     if (G.holder) {
-        set_breaker(G.holder);
-        trace_now(ts, GT_DROPREQ, G.holder->gil.trace_tid);
+        gil_set_breaker(G.holder);
+        gil_trace_now(ts, GT_DROPREQ, G.holder->gil.trace_tid);
     }
 }
 
-/* Takes the GIL; front puts a fifo waiter at the head of the queue and asks the holder to
- * drop. With spin (a thread woken by another one, which is about to block or let go) it
+void gil_take_x(ThreadState *ts, bool returning, bool spin) { G.policy->take(ts, returning, spin); }
+
+/* Takes the GIL without spinning for it. */
+static inline void take(ThreadState *ts, bool returning) { G.policy->take(ts, returning, false); }
+
+/* With spin (a thread woken by another one, which is about to block or let go) the thread
  * first spins for a hand-off, and asks for the drop only if none came meanwhile: so a
  * ping-pong between two threads runs without forced switches or sleeps. */
-static void take_x(ThreadState *ts, bool front, bool spin) {
+void gil_queue_take(ThreadState *ts, bool front, bool ask_drop, bool spin) {
     uint64_t t0 = gil_now_ns();
     pthread_mutex_lock(&G.mu);
-    if (fifo_policy() && G.holder != ts) {
+    if (G.holder != ts) {
         /* under a schedule the thread may have been queued, even handed the GIL, already */
         if (!ts->gil.in_queue) {
             ts->gil.parked = 0;
@@ -503,18 +577,18 @@ static void take_x(ThreadState *ts, bool front, bool spin) {
                 return;
             }
         }
-        trace(ts, t0, GT_WAITING, 0);
+        gil_trace(ts, t0, GT_WAITING, 0);
         spin = spin && spin_claim(ts);
         if (!ts->gil.in_queue) {
             if (front) {
                 q_push_front(ts);
-                if (!spin) request_drop(ts);
+                if (ask_drop && !spin) request_drop(ts);
             } else {
                 q_push_back(ts);
             }
         }
         __atomic_add_fetch(&G.nwaiting, 1, __ATOMIC_RELAXED);
-        if (G.holder && !G.schedule) set_breaker(G.holder);
+        if (G.holder && !G.schedule) gil_set_breaker(G.holder);
         if (spin) {
             /* spin briefly for the hand-off before sleeping */
             pthread_mutex_unlock(&G.mu);
@@ -523,7 +597,7 @@ static void take_x(ThreadState *ts, bool front, bool spin) {
                 __builtin_ia32_pause_compat();
             spin_release(ts);
             pthread_mutex_lock(&G.mu);
-            if (front && G.holder != ts) request_drop(ts);
+            if (ask_drop && G.holder != ts) request_drop(ts);
         }
         while (G.holder != ts) {
             if (G.interval_ns && G.qhead == ts && G.holder) {
@@ -533,8 +607,8 @@ static void take_x(ThreadState *ts, bool front, bool spin) {
                 int r = pthread_cond_timedwait(&ts->gil.cv, &G.mu, &d);
                 if (r == ETIMEDOUT && G.holder != ts && G.holder && G.switch_number == sw) {
                     __atomic_store_n(&G.drop_request, 1, __ATOMIC_RELAXED);
-                    set_breaker(G.holder);
-                    trace_now(ts, GT_DROPREQ, G.holder->gil.trace_tid);
+                    gil_set_breaker(G.holder);
+                    gil_trace_now(ts, GT_DROPREQ, G.holder->gil.trace_tid);
                 }
             } else {
                 pthread_cond_wait(&ts->gil.cv, &G.mu);
@@ -542,28 +616,29 @@ static void take_x(ThreadState *ts, bool front, bool spin) {
         }
         __atomic_sub_fetch(&G.nwaiting, 1, __ATOMIC_RELAXED);
     }
-    if (fifo_policy()) {
-        /* the releaser made us holder; finish the bookkeeping */
-        count_acquired(ts, t0);
-        pthread_mutex_unlock(&G.mu);
-        return;
-    }
-    /* ticks and timed: a plain lock built from a mutex and a condition variable */
+    /* the releaser made us holder; finish the bookkeeping */
+    count_acquired(ts, t0);
+    pthread_mutex_unlock(&G.mu);
+}
+
+void gil_lock_take(ThreadState *ts, bool timed) {
+    uint64_t t0 = gil_now_ns();
+    pthread_mutex_lock(&G.mu);
     __atomic_add_fetch(&G.nwaiting, 1, __ATOMIC_RELAXED);
     if (G.holder) {
-        set_breaker(G.holder);
-        trace(ts, t0, GT_WAITING, 0);
+        gil_set_breaker(G.holder);
+        gil_trace(ts, t0, GT_WAITING, 0);
     }
     while (G.holder) {
-        if (G.policy == GIL_TIMED || G.interval_ns) {
+        if (timed || G.interval_ns) {
             uint64_t sw = G.switch_number;
             struct timespec d;
-            deadline_ts(&d, (uint64_t)(G.interval_ns ? G.interval_ns : 5000000));
+            deadline_ts(&d, (uint64_t)(G.interval_ns ? G.interval_ns : DEFAULT_INTERVAL_NS));
             int r = pthread_cond_timedwait(&G.cv, &G.mu, &d);
             if (r == ETIMEDOUT && G.holder && G.switch_number == sw) {
                 __atomic_store_n(&G.drop_request, 1, __ATOMIC_RELAXED);
-                set_breaker(G.holder);
-                trace_now(ts, GT_DROPREQ, G.holder->gil.trace_tid);
+                gil_set_breaker(G.holder);
+                gil_trace_now(ts, GT_DROPREQ, G.holder->gil.trace_tid);
             }
         } else {
             pthread_cond_wait(&G.cv, &G.mu);
@@ -572,11 +647,7 @@ static void take_x(ThreadState *ts, bool front, bool spin) {
     __atomic_sub_fetch(&G.nwaiting, 1, __ATOMIC_RELAXED);
     became_holder(ts, t0);
     pthread_mutex_unlock(&G.mu);
-    if (G.policy == GIL_TIMED) pthread_cond_broadcast(&G.switch_cv);
 }
-
-/* Takes the GIL without spinning for it. */
-static inline void take(ThreadState *ts, bool front) { take_x(ts, front, false); }
 
 /* The threads a hand-off wakes once G.mu is released: the new holder, and the new head
  * of the queue (NULL if none). */
@@ -607,28 +678,37 @@ static void unlock_and_wake(Wake *w) {
     __atomic_sub_fetch(&G.wakes_in_flight, 1, __ATOMIC_ACQ_REL);
 }
 
-/* Drops the GIL (G.mu not held), ts going to state (label: what it blocks in); fifo
- * policies hand the GIL to the head of the queue. */
-static void drop(ThreadState *ts, int state, uint32_t label) {
-    pthread_mutex_lock(&G.mu);
-    uint64_t now = gil_now_ns();
-    ts->gil.stats.hold_ns += now - ts->gil.hold_start_ns;
-    trace(ts, now, state, label);
-    __atomic_store_n(&G.drop_request, 0, __ATOMIC_RELAXED);
-    if (fifo_policy() && G.qhead) {
-        Wake w;
-        hand_to_head(&w);
-        unlock_and_wake(&w);
-        return;
-    }
+void gil_lock_release(ThreadState *ts) {
+    (void)ts;
     __atomic_store_n(&G.holder, NULL, __ATOMIC_RELEASE);
     if (G.nwaiting) pthread_cond_signal(&G.cv);
     pthread_mutex_unlock(&G.mu);
 }
 
-/* Schedules: hands the GIL to the next runnable thread, if there is one, and waits in the
- * queue for its turn again; returns whether it switched (GIL held). forced: the slice ran out. */
-static bool sched_switch(ThreadState *ts, bool forced) {
+void gil_queue_release(ThreadState *ts) {
+    if (!G.qhead) {
+        gil_lock_release(ts);
+        return;
+    }
+    Wake w;
+    hand_to_head(&w);
+    unlock_and_wake(&w);
+}
+
+/* label: what it blocks in (GT_BLOCKED). */
+void gil_drop_x(ThreadState *ts, int state, uint32_t label) {
+    pthread_mutex_lock(&G.mu);
+    uint64_t now = gil_now_ns();
+    ts->gil.stats.hold_ns += now - ts->gil.hold_start_ns;
+    gil_trace(ts, now, state, label);
+    __atomic_store_n(&G.drop_request, 0, __ATOMIC_RELAXED);
+    G.policy->release(ts);
+}
+
+/* Drops the GIL, ts going to state. */
+static inline void drop(ThreadState *ts, int state, uint32_t label) { gil_drop_x(ts, state, label); }
+
+bool gil_queue_switch(ThreadState *ts, bool forced, bool front) {
     pthread_mutex_lock(&G.mu);
     if (!G.qhead) {
         pthread_mutex_unlock(&G.mu);
@@ -636,17 +716,30 @@ static bool sched_switch(ThreadState *ts, bool forced) {
     }
     uint64_t now = gil_now_ns();
     ts->gil.stats.hold_ns += now - ts->gil.hold_start_ns;
-    if (forced) trace(ts, now, GT_FORCED, 0);
-    trace(ts, now, GT_WAITING, 0);
+    if (forced) gil_trace(ts, now, GT_FORCED, 0);
+    gil_trace(ts, now, GT_WAITING, 0);
     Wake w;
     hand_to_head(&w);
-    q_push_back(ts);
+    if (front) {
+        q_push_front(ts);
+        w.head = NULL;   /* the head is ts itself; the one behind it stays behind */
+    } else {
+        q_push_back(ts);
+    }
     unlock_and_wake(&w);
     take(ts, false);
     return true;
 }
 
-void gil_thread_starting(ThreadState *nts) {
+/* Schedules: hands the GIL to the next runnable thread, if there is one, and waits in the
+ * queue for its turn again; returns whether it switched (GIL held). forced: the slice ran out. */
+static inline bool sched_switch(ThreadState *ts, bool forced) { return gil_queue_switch(ts, forced, false); }
+
+void gil_thread_starting(ThreadState *ts, ThreadState *nts) {
+    pthread_mutex_lock(&G.mu);
+    G.nthreads++;
+    pthread_mutex_unlock(&G.mu);
+    engage(ts);
     if (!G.schedule) return;
     pthread_mutex_lock(&G.mu);
     q_push_back(nts);
@@ -654,9 +747,9 @@ void gil_thread_starting(ThreadState *nts) {
 }
 
 void gil_thread_start_failed(ThreadState *nts) {
-    if (!G.schedule) return;
     pthread_mutex_lock(&G.mu);
-    q_remove(nts);
+    if (G.schedule) q_remove(nts);
+    G.nthreads--;
     pthread_mutex_unlock(&G.mu);
 }
 
@@ -686,45 +779,27 @@ void gil_yield(ThreadState *ts) {
         return;
     }
     ts->gil.stats.forced++;
-    sched_mode(ts, false);
-    switch (G.policy) {
-    case GIL_TICKS:
-        trace_now(ts, GT_FORCED, 0);
-        drop(ts, GT_WAITING, 0);
-        take(ts, false);
-        break;
-    case GIL_TIMED: {
-        pthread_mutex_lock(&G.mu);
-        uint64_t sw = G.switch_number;
+    sched_hint(ts, false);
+    G.policy->yield(ts);
+}
+
+void gil_queue_yield(ThreadState *ts) {
+    /* hand off to the head of the queue and queue up again */
+    pthread_mutex_lock(&G.mu);
+    __atomic_store_n(&G.drop_request, 0, __ATOMIC_RELAXED);
+    if (!G.qhead) {
         pthread_mutex_unlock(&G.mu);
-        trace_now(ts, GT_FORCED, 0);
-        drop(ts, GT_WAITING, 0);
-        /* FORCE_SWITCHING: wait until someone else has taken the GIL */
-        pthread_mutex_lock(&G.mu);
-        while (G.switch_number == sw && G.nwaiting > 0) pthread_cond_wait(&G.switch_cv, &G.mu);
-        pthread_mutex_unlock(&G.mu);
-        take(ts, false);
-        break;
+        ts->gil.stats.forced--;
+        return;
     }
-    default:
-        /* hand off to the longest waiter and queue up behind everyone */
-        pthread_mutex_lock(&G.mu);
-        __atomic_store_n(&G.drop_request, 0, __ATOMIC_RELAXED);
-        if (!G.qhead) {
-            pthread_mutex_unlock(&G.mu);
-            ts->gil.stats.forced--;
-            break;
-        }
-        uint64_t now = gil_now_ns();
-        ts->gil.stats.hold_ns += now - ts->gil.hold_start_ns;
-        trace(ts, now, GT_FORCED, 0);
-        trace(ts, now, GT_WAITING, 0);
-        Wake w;
-        hand_to_head(&w);
-        unlock_and_wake(&w);
-        take(ts, false);
-        break;
-    }
+    uint64_t now = gil_now_ns();
+    ts->gil.stats.hold_ns += now - ts->gil.hold_start_ns;
+    gil_trace(ts, now, GT_FORCED, 0);
+    gil_trace(ts, now, GT_WAITING, 0);
+    Wake w;
+    hand_to_head(&w);
+    unlock_and_wake(&w);
+    take(ts, false);
 }
 
 void gil_tick(ThreadState *ts) {
@@ -752,13 +827,13 @@ void gil_check_drop(ThreadState *ts) {
 void gil_blocking_begin(ThreadState *ts, const char *what) {
     ts->gil.blocked_on = what;
     ts->gil.stats.voluntary++;
-    sched_mode(ts, true);
+    sched_hint(ts, true);
     slice_reset(ts);
     drop(ts, GT_BLOCKED, ts->gil.trace ? trace_label(ts, what) : 0);
 }
 
 void gil_blocking_end(ThreadState *ts) {
-    take(ts, G.policy == GIL_IO_PRIORITY);
+    take(ts, true);
     ts->gil.blocked_on = NULL;
     slice_reset(ts);
 }
@@ -895,7 +970,7 @@ int ts_park(ThreadState *ts, double timeout, const char *what) {
         ts->gil.blocked_on = what;
     }
     ts->gil.stats.voluntary++;
-    sched_mode(ts, true);
+    sched_hint(ts, true);
     slice_reset(ts);
     if (G.schedule) {
         /* parked: a ts_unpark puts it back in the queue (G.mu: its pthread may be timing out) */
@@ -939,7 +1014,7 @@ int ts_park(ThreadState *ts, double timeout, const char *what) {
 woken:
     /* woken by another thread (a lock hand-over, not a sleep): that thread is about to
      * block or let go, so the GIL is worth a short spin */
-    take_x(ts, G.policy == GIL_IO_PRIORITY, result == 0 && strcmp(what, "sleep") != 0);
+    gil_take_x(ts, true, result == 0 && strcmp(what, "sleep") != 0);
     slice_reset(ts);
     if (forever && ts->gil.blocked_forever) {
         G.nparked_forever--;
@@ -1077,6 +1152,7 @@ Value gil_stats_dict(ThreadState *ts) {
     dict_set_cstr(r, "policy", V_OBJ(pn));
     o_decref(pn);
     if (G.schedule == GIL_SCHED_RANDOM) dict_set_cstr(r, "seed", V_INT((int64_t)G.seed));
+    dict_set_cstr(r, "waiting", V_INT(__atomic_load_n(&G.nwaiting, __ATOMIC_RELAXED)));
     if (G.interval_instr) dict_set_cstr(r, "interval_instructions", V_INT(G.interval_instr));
     else dict_set_cstr(r, "interval_s", V_FLOAT(G.interval_ns / 1e9));
     return V_OBJ(r);

@@ -1,14 +1,11 @@
 /* gil.h — the global interpreter lock, thread parking, and GIL statistics.
- * The design and the policies are described at the top of vm/gil/gil.c. */
+ * The design is described at the top of vm/gil/gil.c, each policy in its vm/gil/policy_NAME.c. */
 #ifndef TINY_GIL_H
 #define TINY_GIL_H
 
 #include "object.h"
 #include <pthread.h>
 #include <stdint.h>
-
-/* Switching policies (--gil=NAME, TINY_GIL). */
-typedef enum { GIL_TICKS, GIL_TIMED, GIL_FIFO, GIL_IO_PRIORITY } GilPolicy;
 
 /* Reproducible schedules (--schedule=NAME, TINY_SCHEDULE); NONE leaves switching to the policy. */
 typedef enum { GIL_SCHED_NONE, GIL_SCHED_DETERMINISTIC, GIL_SCHED_RANDOM } GilSchedule;
@@ -44,11 +41,26 @@ typedef struct GilThread {
     uint32_t trace_tid;        /* its track number in the timeline (0: none) */
 } GilThread;
 
-/* Sets the policy and interval; interval_ns > 0 is a time interval, else interval_instr
- * instructions. Called before any thread starts and by sys.setswitchinterval. */
-void gil_configure(GilPolicy policy, int64_t interval_instr, int64_t interval_ns);
-/* Parses a policy name ("ticks", "timed", "fifo", "io-priority"); -1 if unknown. */
+/* Sets the policy (an index into the table of vm/gil/policies.h; -1: the default) and
+ * the interval; interval_ns > 0 is a time interval, else interval_instr instructions.
+ * Called once at start-up, before any thread starts (after gil_set_schedule). */
+void gil_configure(int policy, int64_t interval_instr, int64_t interval_ns);
+/* Changes the interval (sys.setswitchinterval, sys.setcheckinterval), as gil_configure does. */
+void gil_set_interval(int64_t interval_instr, int64_t interval_ns);
+/* The interval in force: *instr instructions, or (*instr 0) *ns nanoseconds. */
+void gil_get_interval(int64_t *instr, int64_t *ns);
+/* The default interval (5 ms; under a schedule 100 instructions), as gil_get_interval gives it. */
+void gil_default_interval(int64_t *instr, int64_t *ns);
+/* The number of policies in the table. */
+int gil_policy_count(void);
+/* Policy i's name, and its line of help in *help if help is not NULL (0 <= i < gil_policy_count()). */
+const char *gil_policy_at(int i, const char **help);
+/* The index of the default policy. */
+int gil_policy_default(void);
+/* Parses a policy name; its index, -1 if unknown. */
 int gil_policy_from_name(const char *name);
+/* Writes the policies' names as "a, b, c" + last_sep + "d" into buf (size n). */
+void gil_policy_list(char *buf, size_t n, const char *last_sep);
 /* Parses an interval: "100" (instructions), "5ms", "200us", "1s"; -1 on a bad value. */
 int gil_parse_interval(const char *text, int64_t *instr, int64_t *ns);
 /* The current policy's name (the schedule's under --schedule). */
@@ -59,14 +71,24 @@ int gil_schedule_from_name(const char *name);
 void gil_set_schedule(GilSchedule sched, uint64_t seed);
 /* The schedule in force (GIL_SCHED_NONE: the policy decides). */
 GilSchedule gil_schedule(void);
-/* Schedules: the starting thread puts a new thread in the ready queue before creating it. */
-void gil_thread_starting(ThreadState *nts);
+/* ts (GIL held) is about to create the thread of nts: counts it among the live threads,
+ * engages the GIL and, under a schedule, makes nts runnable from this instruction on. */
+void gil_thread_starting(ThreadState *ts, ThreadState *nts);
 /* Takes back gil_thread_starting when the thread could not be created. */
 void gil_thread_start_failed(ThreadState *nts);
-/* Initialises a thread's GIL state (ts_new calls it). */
+/* Initialises a thread's GIL state (ts_new calls it; the first call sets up the GIL). */
 void gil_thread_init(ThreadState *ts);
-/* Frees a thread's GIL state. */
+/* A thread's end (its own thread, GIL held): it no longer counts as live, and if every
+ * thread left is parked for good the main thread is woken to find the deadlock. Then
+ * records its statistics and frees its park state. */
 void gil_thread_fini(ThreadState *ts);
+/* A thread state freed without having run: its timeline buffer is left out. */
+void gil_thread_discard(ThreadState *ts);
+/* The number of live tiny threads, the main one included. */
+int gil_live_threads(void);
+/* In a child after fork (only ts survives): a fresh GIL held by ts, as at start-up, with
+ * no other thread, no statistics and no tracing. */
+void gil_after_fork_child(ThreadState *ts);
 /* Takes the GIL (blocks until this thread holds it). */
 void gil_take(ThreadState *ts);
 /* Drops the GIL. */
@@ -79,8 +101,8 @@ void gil_tick(ThreadState *ts);
 void gil_check_drop(ThreadState *ts);
 /* Whether a second thread was ever started (switch intervals apply only then). */
 extern volatile int gil_engaged;
-/* Marks the GIL engaged (call with the GIL held, before starting a second thread). */
-void gil_engage(ThreadState *ts);
+/* Whether a schedule is in force (set once at start-up; the eval loop then always counts). */
+extern int gil_scheduled;
 
 /* Releases the GIL around a blocking call; `what` names it ("sleep", "read", ...). */
 void gil_blocking_begin(ThreadState *ts, const char *what);
