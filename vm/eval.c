@@ -24,6 +24,7 @@
 #include "module.h"
 #include "objects/format.h"
 #include "gil/gil.h"
+#include "gc.h"
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
@@ -326,7 +327,11 @@ Value vm_resume(ThreadState *ts, Frame *f, Value sent, bool *done) {
 int signal_run_pending(ThreadState *ts);
 
 int vm_handle_breaker(ThreadState *ts) {
-    __atomic_store_n(&ts->eval_breaker, 0, __ATOMIC_RELAXED);
+    int bits = __atomic_exchange_n(&ts->eval_breaker, 0, __ATOMIC_RELAXED);
+    /* a safe point: every object is whole, the frame's stack saved */
+    if (gc_due()) gc_maybe_collect(ts);
+    /* only the collector asked: the GIL slice and signals are none of its business */
+    if (bits == GC_BREAKER_BIT) return 0;
     if (!IS_NULL(ts->pending_exc)) {
         exc_set(ts, ts->pending_exc);
         ts->pending_exc = V_NULL;
