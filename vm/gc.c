@@ -94,14 +94,18 @@ static void visit_decref(Value v, void *arg)
 /* A growable stack of objects for the mark phase. */
 typedef struct ObjStack { Obj **items; int64_t len, cap; } ObjStack;
 
-static void stack_push(ObjStack *s, Obj *o)
+/* Makes room in s for one more object (the slow path of stack_push). */
+static void __attribute__((noinline)) stack_grow(ObjStack *s)
 {
-    if (s->len == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 256;
-        Obj **n = realloc(s->items, sizeof(Obj *) * (size_t)s->cap);
-        if (!n) { fputs("tiny: out of memory\n", stderr); abort(); }
-        s->items = n;
-    }
+    s->cap = s->cap ? s->cap * 2 : 256;
+    Obj **n = realloc(s->items, sizeof(Obj *) * (size_t)s->cap);
+    if (!n) { fputs("tiny: out of memory\n", stderr); abort(); }
+    s->items = n;
+}
+
+static inline void stack_push(ObjStack *s, Obj *o)
+{
+    if (__builtin_expect(s->len == s->cap, 0)) stack_grow(s);
     s->items[s->len++] = o;
 }
 
