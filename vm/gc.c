@@ -22,6 +22,9 @@
 #include <string.h>
 
 #define GC_REACHABLE (-1)   /* gc_refs mark: reachable from outside the collected objects */
+#ifndef TINY_GC_THRESHOLD0
+#define TINY_GC_THRESHOLD0 700 /* gen0's default threshold (a stress build sets a tiny one) */
+#endif
 
 /* Makes a list sentinel point at itself. */
 static inline void list_init(GCLink *h) { h->next = h->prev = h; }
@@ -40,7 +43,7 @@ static void list_splice(GCLink *to, GCLink *from)
 
 void gc_init(void)
 {
-    static const int64_t thresholds[GC_NGENS] = { 700, 10, 10 };
+    static const int64_t thresholds[GC_NGENS] = { TINY_GC_THRESHOLD0, 10, 10 };
     for (int i = 0; i < GC_NGENS; i++) {
         list_init(&the_interp.gc_gens[i].head);
         the_interp.gc_gens[i].threshold = thresholds[i];
