@@ -328,7 +328,8 @@ int signal_run_pending(ThreadState *ts);
 
 int vm_handle_breaker(ThreadState *ts) {
     int bits = __atomic_exchange_n(&ts->eval_breaker, 0, __ATOMIC_RELAXED);
-    /* a safe point: every object is whole, the frame's stack saved */
+    /* a safe point (the loop's frame saved, or a blocking call between waits): every object
+     * is whole, so a due collection runs here */
     if (gc_due()) gc_maybe_collect(ts);
     /* only the collector asked: the GIL slice and signals are none of its business */
     if (bits == GC_BREAKER_BIT) return 0;
