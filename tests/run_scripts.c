@@ -9,6 +9,7 @@
  *   # tiny-args: --gil=x   options for tiny itself, before the script path
  * A script also fails if any process of its process group is still running after it
  * exits (no stray children).
+ * Files under a directory named helpers (modules that tests import) are not tests.
  * One space after the colon is stripped; the rest is taken verbatim.
  *
  * Each script runs as `TINY path args` from the current directory (the repo root),
@@ -526,6 +527,9 @@ static void script_test(void **state) {
 
 /* ---- discovery ---- */
 
+/* Name of the directories holding modules that tests import (skipped by discovery). */
+#define HELPERS_DIR "helpers"
+
 static char **found;
 static size_t nfound, capfound;
 
@@ -539,7 +543,7 @@ static void discover(const char *dir) {
         struct stat st;
         if (stat(path, &st) != 0) { free(path); continue; }
         if (S_ISDIR(st.st_mode)) {
-            discover(path);
+            if (strcmp(de->d_name, HELPERS_DIR) != 0) discover(path);
             free(path);
             continue;
         }

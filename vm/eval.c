@@ -26,6 +26,7 @@
 #include "objects/format.h"
 #include "gil/gil.h"
 #include "hooks.h"
+#include "gc.h"
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
@@ -325,7 +326,12 @@ Value vm_resume(ThreadState *ts, Frame *f, Value sent, bool *done) {
 }
 
 int vm_handle_breaker(ThreadState *ts) {
-    __atomic_store_n(&ts->eval_breaker, 0, __ATOMIC_RELAXED);
+    int bits = __atomic_exchange_n(&ts->eval_breaker, 0, __ATOMIC_RELAXED);
+    /* a safe point (the loop's frame saved, or a blocking call between waits): every object
+     * is whole, so a due collection runs here */
+    if (gc_due()) gc_maybe_collect(ts);
+    /* only the collector asked: the GIL slice and signals are none of its business */
+    if (bits == GC_BREAKER_BIT) return 0;
     if (!IS_NULL(ts->pending_exc)) {
         exc_set(ts, ts->pending_exc);
         ts->pending_exc = V_NULL;

@@ -85,10 +85,8 @@ ThreadState *interp_init(void) {
     Interp *in = &the_interp;
     /* no fast bins: freeing a million small objects then costs no consolidation pass */
     mallopt(M_MXFAST, 0);
-    in->gc_head.next = in->gc_head.prev = &in->gc_head;
+    gc_init();
     in->recursion_limit = 1000;
-    in->gc_threshold = 10000;
-    in->gc_enabled = 1;
     str_init();
     for (int i = 0; core_types[i]; i++) type_ready(core_types[i]);
     exc_init();

@@ -18,6 +18,18 @@ typedef struct InternTable { Obj **slots; int64_t cap, used; } InternTable;
 typedef struct TypeCacheEntry { Type *type; Obj *name; uint64_t epoch; Value value; } TypeCacheEntry;
 #define TYPE_CACHE_SIZE 1024
 
+/* Number of generations of the cycle collector. */
+#define GC_NGENS 3
+
+/* One generation of the cycle collector: a circular list of tracked containers. */
+typedef struct GCGen {
+    GCLink head;            /* sentinel of the list */
+    int64_t count;          /* gen0: container allocations minus deallocations since its last
+                             * collection; older: collections of the next younger since its own */
+    int64_t threshold;      /* count above which the generation is collected (gc.set_threshold) */
+    int64_t collections, collected; /* gc.get_stats() figures */
+} GCGen;
+
 /* Interpreter-wide state. */
 typedef struct Interp {
     Obj *builtins;          /* Dict: the builtins namespace */
@@ -27,11 +39,12 @@ typedef struct Interp {
     Obj *argv;              /* List: sys.argv */
     Obj *path;              /* List: sys.path (script dir, TINYPATH entries) */
     InternTable interned;
-    GCLink gc_head;         /* sentinel of the circular list of GC-tracked objects */
-    int64_t gc_tracked;     /* objects in the GC list */
-    int64_t gc_allocs;      /* container allocations since the last collection */
-    int64_t gc_threshold;   /* collect automatically after this many (0: never) */
-    int gc_enabled;
+    GCGen gc_gens[GC_NGENS]; /* the cycle collector's generations, youngest first (vm/gc.c) */
+    int64_t gc_trigger;     /* gen0 count above which a collection is requested (INT64_MAX: never) */
+    int64_t gc_long_lived_total;   /* objects in the oldest generation after the last full collection */
+    int64_t gc_long_lived_pending; /* objects moved into the oldest generation since then */
+    int gc_enabled;         /* gc.isenabled(): automatic collection on */
+    int gc_collecting;      /* a collection is running (no nested one) */
     int64_t live_objects;   /* objects alive, immortals excluded (leak check) */
     int recursion_limit;    /* sys.getrecursionlimit() */
     volatile sig_atomic_t sigint_pending; /* set by the SIGINT handler */

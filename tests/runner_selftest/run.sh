@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # run.sh RUNNER — checks the script runner against /bin/sh standing in for tiny:
-# every pass_*.tiny here must pass and every fail_*.tiny must fail.
+# every pass_*.tiny here must pass and every fail_*.tiny must fail, and nothing under
+# helpers/ (modules for tests to import) may run at all.
 set -u
 runner=$1
 dir=$(dirname "$0")
@@ -17,6 +18,10 @@ for f in "$dir"/*.tiny; do
         bad=$((bad + 1))
     fi
 done
+if grep -q -F "$dir/helpers/" <<<"$out"; then
+    echo "runner self-test: $dir/helpers/ holds modules, not tests, yet the runner ran them"
+    bad=$((bad + 1))
+fi
 if [ "$bad" -ne 0 ]; then
     echo "$out"
     echo "runner self-test: $bad wrong"

@@ -152,6 +152,11 @@ typedef struct FinishedThread { char name[64]; GilStats st; } FinishedThread;
 
 GilState gil_state;
 
+ThreadState *gil_holder(void)
+{
+    return __atomic_load_n(&G.holder, __ATOMIC_ACQUIRE);
+}
+
 /* The table of policies (vm/gil/policies.h), and the index of the default one. */
 static const GilPolicyDef *const policies[] = {
 #define GIL_POLICY(id, is_default) &gil_policy_##id,

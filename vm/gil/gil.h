@@ -118,6 +118,10 @@ int ts_park(ThreadState *ts, double timeout, const char *what);
 /* Wakes a parked thread (or makes its next park return at once). Call with the GIL held. */
 void ts_unpark(ThreadState *target);
 
+/* The thread holding the GIL now (NULL when free); read without G.mu, so only a hint to
+ * a thread that does not hold it. */
+ThreadState *gil_holder(void);
+
 /* Monotonic clock in nanoseconds. */
 uint64_t gil_now_ns(void);
 /* Writes the --gil-stats report. */
