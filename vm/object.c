@@ -574,7 +574,13 @@ Value obj_call3(ThreadState *ts, Value f, Value a, Value b, Value c) {
 
 Value obj_iter(ThreadState *ts, Value v) {
     Type *t = obj_type(v);
-    if (t->iter) return t->iter(ts, v);
+    if (t->iter) {
+        Value it = t->iter(ts, v);
+        if (IS_NULL(it) || obj_type(it)->next) return it;
+        exc_raise(ts, &T_TypeError, "iter() returned non-iterator of type '%s'", obj_type_name(it));
+        v_decref(it);
+        return V_NULL;
+    }
     if (t->getitem && t != &T_dict) {
         SeqIter *it = (SeqIter *)obj_alloc(&T_seq_iterator, sizeof(SeqIter));
         it->seq = v_new(v);
@@ -622,7 +628,13 @@ int obj_contains(ThreadState *ts, Value container, Value item) {
         return -1;
     }
     Value it = obj_iter(ts, container);
-    if (IS_NULL(it)) return -1;
+    if (IS_NULL(it)) {
+        if (exc_matches(ts, &T_TypeError)) {
+            exc_clear(ts);
+            exc_raise(ts, &T_TypeError, "argument of type '%s' is not iterable", t->name);
+        }
+        return -1;
+    }
     int found = 0;
     for (;;) {
         Value x = obj_next(ts, it);
