@@ -1531,9 +1531,7 @@ Obj *builtins_create(ThreadState *ts) {
     dict_set_cstr(d, "EnvironmentError", V_OBJ(&T_OSError));
     dict_set_cstr(d, "IOError", V_OBJ(&T_OSError));
     dict_set_cstr(d, "NotImplemented", V_NOTIMPL);
-    Obj *ell = obj_alloc(&T_Ellipsis, sizeof(Obj));
-    obj_immortalize(ell);
-    dict_set_cstr(d, "Ellipsis", V_OBJ(ell));
+    dict_set_cstr(d, "Ellipsis", V_OBJ(&Ellipsis_obj));
     dict_set_cstr(d, "None", V_NONE);
     dict_set_cstr(d, "True", V_TRUE);
     dict_set_cstr(d, "False", V_FALSE);

@@ -190,7 +190,10 @@ void type_ready(Type *t) {
     Type *b = t->base;
     if (b) {
         type_ready(b);
-        INHERIT(new_); INHERIT(dealloc); INHERIT(traverse); INHERIT(clear);
+        /* an internal type does not inherit object's constructor: calling it raises
+         * "cannot create 'X' instances" instead of making a zero-filled object */
+        if (!t->new_ && (b != &T_object || (t->flags & TF_BASETYPE))) t->new_ = b->new_;
+        INHERIT(dealloc); INHERIT(traverse); INHERIT(clear);
         INHERIT(repr); INHERIT(str); INHERIT(hash); INHERIT(richcmp);
         INHERIT(getattr); INHERIT(setattr); INHERIT(call); INHERIT(iter); INHERIT(next);
         INHERIT(len); INHERIT(getitem); INHERIT(setitem); INHERIT(contains);
@@ -830,6 +833,43 @@ int arg_check_kw(ThreadState *ts, const char *fname, Obj *kwnames, const char *c
     return 0;
 }
 
+const char *arg_type_name(Value v) { return IS_NONE(v) ? "None" : obj_type_name(v); }
+
+int arg_bind(ThreadState *ts, const char *fname, Value *args, int nargs, Obj *kwnames,
+             const char *const *names, int nrequired, Value *out) {
+    int n = 0;
+    while (names[n]) n++;
+    int nkw = kwnames ? (int)((Tuple *)kwnames)->len : 0;
+    if (nargs + nkw > n) {
+        if (nkw == 0)
+            exc_raise(ts, &T_TypeError, "%s() takes at most %d argument%s (%d given)", fname, n, n == 1 ? "" : "s", nargs);
+        else
+            exc_raise(ts, &T_TypeError, "%s() takes at most %d keyword argument%s (%d given)", fname, n, n == 1 ? "" : "s", nargs + nkw);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) out[i] = i < nargs ? args[i] : V_NULL;
+    for (int k = 0; k < nkw; k++) {
+        const char *kn = STR_DATA(AS_OBJ(((Tuple *)kwnames)->items[k]));
+        int i = 0;
+        while (i < n && strcmp(names[i], kn) != 0) i++;
+        if (i == n) {
+            exc_raise(ts, &T_TypeError, "'%s' is an invalid keyword argument for %s()", kn, fname);
+            return -1;
+        }
+        if (i < nargs) {
+            exc_raise(ts, &T_TypeError, "argument for %s() given by name ('%s') and position (%d)", fname, kn, i + 1);
+            return -1;
+        }
+        out[i] = args[nargs + k];
+    }
+    for (int i = 0; i < nrequired; i++)
+        if (IS_NULL(out[i])) {
+            exc_raise(ts, &T_TypeError, "%s() missing required argument '%s' (pos %d)", fname, names[i], i + 1);
+            return -1;
+        }
+    return 0;
+}
+
 int arg_type(ThreadState *ts, const char *fname, Value v, Type *t, int argno) {
     if (obj_isinstance(v, t)) return 0;
     exc_raise(ts, &T_TypeError, "%s() argument %d must be %s, not %s", fname, argno, t->name, obj_type_name(v));
@@ -840,16 +880,22 @@ int arg_type(ThreadState *ts, const char *fname, Value v, Type *t, int argno) {
 
 static Value none_repr(ThreadState *ts, Value v) { return V_OBJ(str_intern("None")); }
 static int none_truthy(ThreadState *ts, Value v) { return 0; }
+/* NoneType() and the other singletons' types return their singleton. */
 static Value none_new(ThreadState *ts, Type *t, Value *args, int nargs, Obj *kw) {
-    if (arg_count(ts, "NoneType", nargs, kw, 0, 0) < 0) return V_NULL;
+    if (nargs || (kw && ((Tuple *)kw)->len))
+        return exc_raise(ts, &T_TypeError, "%s takes no arguments", t == &T_Ellipsis ? "EllipsisType" : t->name);
+    if (t == &T_NotImplementedType) return V_NOTIMPL;
+    if (t == &T_Ellipsis) return v_new(V_OBJ(&Ellipsis_obj));
     return V_NONE;
 }
 Type T_NoneType = { .name = "NoneType", .basicsize = sizeof(Obj), .repr = none_repr,
                     .truthy = none_truthy, .new_ = none_new };
 
 static Value notimpl_repr(ThreadState *ts, Value v) { return V_OBJ(str_intern("NotImplemented")); }
-Type T_NotImplementedType = { .name = "NotImplementedType", .basicsize = sizeof(Obj), .repr = notimpl_repr };
+Type T_NotImplementedType = { .name = "NotImplementedType", .basicsize = sizeof(Obj), .repr = notimpl_repr,
+                              .new_ = none_new };
 Obj NotImplemented_obj = { .refcnt = IMMORTAL_REFCNT, .type = &T_NotImplementedType };
 
 static Value ellipsis_repr(ThreadState *ts, Value v) { return V_OBJ(str_intern("Ellipsis")); }
-Type T_Ellipsis = { .name = "ellipsis", .basicsize = sizeof(Obj), .repr = ellipsis_repr };
+Type T_Ellipsis = { .name = "ellipsis", .basicsize = sizeof(Obj), .repr = ellipsis_repr, .new_ = none_new };
+Obj Ellipsis_obj = { .refcnt = IMMORTAL_REFCNT, .type = &T_Ellipsis };

@@ -293,6 +293,8 @@ extern Type T_BaseException, T_Exception, T_SystemExit, T_KeyboardInterrupt,
 extern Obj NotImplemented_obj;
 #define V_NOTIMPL V_OBJ(&NotImplemented_obj)
 #define IS_NOTIMPL(v) ((v).tag == VT_OBJ && (v).as.o == &NotImplemented_obj)
+/* The Ellipsis singleton (immortal). */
+extern Obj Ellipsis_obj;
 
 /* ---- Allocation and type checks (object.c) ---- */
 
@@ -380,6 +382,12 @@ Value arg_kw(Value *args, int nargs, Obj *kwnames, const char *name);
 /* Raises TypeError "f() got an unexpected keyword argument 'x'" if a keyword is not in the
  * NULL-terminated list allowed. */
 int arg_check_kw(ThreadState *ts, const char *fname, Obj *kwnames, const char *const *allowed);
+/* A value's type name as argument errors spell it ("None" for None). */
+const char *arg_type_name(Value v);
+/* Binds positional and keyword arguments to the NULL-terminated parameter names (out[i]
+ * V_NULL when not given; the first nrequired are required), with CPython's messages. */
+int arg_bind(ThreadState *ts, const char *fname, Value *args, int nargs, Obj *kwnames,
+             const char *const *names, int nrequired, Value *out);
 /* Requires args[i] to be of the given type, else TypeError naming the function. */
 int arg_type(ThreadState *ts, const char *fname, Value v, Type *t, int argno);
 
