@@ -595,7 +595,13 @@ Value obj_iter(ThreadState *ts, Value v) {
 
 Value obj_next(ThreadState *ts, Value it) {
     Type *t = obj_type(it);
-    if (t->next) return t->next(ts, it);
+    if (t->next) {
+        /* iterators over iterators (map(f, map(...))) nest in C: bounded by the C stack */
+        char here;
+        if ((uintptr_t)&here < ts->c_stack_limit)
+            return exc_raise(ts, &T_RecursionError, "maximum recursion depth exceeded");
+        return t->next(ts, it);
+    }
     return exc_raise(ts, &T_TypeError, "'%s' object is not an iterator", t->name);
 }
 
