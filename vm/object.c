@@ -15,6 +15,8 @@
 #include <string.h>
 #include <inttypes.h>
 #include <sys/mman.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
 
 /* ---- allocation ---- */
 
@@ -59,7 +61,8 @@ static void *small_alloc(int c) {
     return mem;
 }
 
-Obj *obj_alloc(Type *type, size_t size) {
+/* Allocates and initialises an object; NULL when calloc fails. */
+static Obj *alloc_obj(Type *type, size_t size) {
     bool gc = type->flags & TF_GC;
     size_t pre = gc ? sizeof(GCLink) : 0;
     size_t total = size + pre;
@@ -69,7 +72,7 @@ Obj *obj_alloc(Type *type, size_t size) {
         mem = small_alloc(c);
     } else {
         mem = calloc(1, total);
-        if (!mem) { fputs("tiny: out of memory\n", stderr); abort(); }
+        if (!mem) return NULL;
     }
     Obj *o = (Obj *)(mem + pre);
     o->refcnt = 1;
@@ -78,6 +81,31 @@ Obj *obj_alloc(Type *type, size_t size) {
     if (type->flags & TF_HEAPTYPE) o_incref(&type->hdr);
     if (gc) gc_track(o);
     the_interp.live_objects++;
+    return o;
+}
+
+Obj *obj_alloc(Type *type, size_t size) {
+    Obj *o = alloc_obj(type, size);
+    if (!o) { fputs("tiny: out of memory\n", stderr); abort(); }
+    return o;
+}
+
+size_t obj_alloc_limit(void) {
+    static size_t limit;
+    if (!limit) {
+        /* the machine's RAM and swap: no single object can be larger */
+        long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+        size_t ram = pages > 0 && psize > 0 ? (size_t)pages * (size_t)psize : (size_t)1 << 40;
+        struct sysinfo si;
+        if (sysinfo(&si) == 0) ram += (size_t)si.totalswap * si.mem_unit;
+        limit = ram;
+    }
+    return limit;
+}
+
+Obj *obj_alloc_var(ThreadState *ts, Type *type, size_t size) {
+    Obj *o = size <= obj_alloc_limit() ? alloc_obj(type, size) : NULL;
+    if (!o) exc_raise_obj(ts, V_OBJ(&T_MemoryError.hdr));
     return o;
 }
 

@@ -300,6 +300,11 @@ extern Obj Ellipsis_obj;
 
 /* Allocates a zeroed object of size bytes with refcount 1 (links it for GC if TF_GC). */
 Obj *obj_alloc(Type *type, size_t size);
+/* The same for a variable-size object: NULL with MemoryError pending when size exceeds
+ * obj_alloc_limit() or the memory is not there (obj_alloc aborts instead). */
+Obj *obj_alloc_var(ThreadState *ts, Type *type, size_t size);
+/* The largest size obj_alloc_var tries: the machine's RAM plus swap. */
+size_t obj_alloc_limit(void);
 /* Makes an object immortal (never freed; not counted as a leak). */
 void obj_immortalize(Obj *o);
 /* The type of any value. */

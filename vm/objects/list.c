@@ -95,6 +95,10 @@ int list_extend(ThreadState *ts, Obj *o, Value iterable)
         l->len += n;
         return 0;
     }
+    if (OBJ_IS(iterable, T_range) && ((Range *)AS_OBJ(iterable))->len > LIST_MAX_ITEMS - l->len) {
+        raise_memory(ts);  /* as CPython, which presizes from the length */
+        return -1;
+    }
     Value it = obj_iter(ts, iterable);
     if (IS_NULL(it))
         return -1;
@@ -102,6 +106,11 @@ int list_extend(ThreadState *ts, Obj *o, Value iterable)
         Value v = obj_next(ts, it);
         if (IS_NULL(v))
             break;
+        if (l->len >= LIST_MAX_ITEMS) {
+            v_decref(v);
+            raise_memory(ts);
+            break;
+        }
         list_append_steal(o, v);
     }
     v_decref(it);
