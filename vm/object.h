@@ -261,7 +261,7 @@ typedef struct Exc {
     Obj hdr;
     Obj *dict;        /* Dict (attributes), created lazily */
     Obj *args;        /* Tuple */
-    Obj *traceback;   /* List of Tuple(code, line) entries, outermost first, or NULL */
+    Obj *traceback;   /* Traceback chain (exc.h), outermost first, or NULL */
     Value cause;      /* __cause__ or V_NULL */
     Value context;    /* __context__ or V_NULL */
     uint8_t suppress_context;
