@@ -567,7 +567,13 @@ int obj_get_method(ThreadState *ts, Value v, Obj *name, Value *meth) {
 
 Value obj_call(ThreadState *ts, Value f, Value *args, int nargs, Obj *kwnames) {
     Type *t = obj_type(f);
-    if (t->call) return t->call(ts, f, args, nargs, kwnames);
+    if (t->call) {
+        /* callables wrapping callables (method(method(...)), staticmethod) nest in C */
+        char here;
+        if ((uintptr_t)&here < ts->c_stack_limit)
+            return exc_raise(ts, &T_RecursionError, "maximum recursion depth exceeded while calling a Python object");
+        return t->call(ts, f, args, nargs, kwnames);
+    }
     return exc_raise(ts, &T_TypeError, "'%s' object is not callable", t->name);
 }
 
