@@ -571,7 +571,7 @@ Value obj_call(ThreadState *ts, Value f, Value *args, int nargs, Obj *kwnames) {
         /* callables wrapping callables (method(method(...)), staticmethod) nest in C */
         char here;
         if ((uintptr_t)&here < ts->c_stack_limit)
-            return exc_raise(ts, &T_RecursionError, "maximum recursion depth exceeded while calling a Python object");
+            return exc_raise(ts, &T_RecursionError, "maximum recursion depth exceeded");
         return t->call(ts, f, args, nargs, kwnames);
     }
     return exc_raise(ts, &T_TypeError, "'%s' object is not callable", t->name);
