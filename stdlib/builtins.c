@@ -1106,7 +1106,7 @@ static Value bi_import(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
 /* ---- enumerate ---- */
 
 /* enumerate iterator: the underlying iterator and the next index. */
-typedef struct Enumerate { Obj hdr; Value it; int64_t index; } Enumerate;
+typedef struct Enumerate { Obj hdr; Value it; int64_t index; bool past_max; } Enumerate;
 
 /* Drops the single iterator reference of Enumerate/Filter-like objects. */
 static void enum_clear(Obj *o) {
@@ -1141,10 +1141,15 @@ static Value enum_next(ThreadState *ts, Value self) {
     if (IS_NULL(e->it)) return V_NULL;
     Value x = obj_next(ts, e->it);
     if (IS_NULL(x)) return V_NULL;
+    if (e->past_max) {  /* the count went past the largest 64-bit int */
+        v_decref(x);
+        return int_overflow(ts);
+    }
     Tuple *t = (Tuple *)tuple_new(2);
     t->items[0] = V_INT(e->index);
     t->items[1] = x;
-    e->index++;
+    if (e->index == INT64_MAX) e->past_max = true;
+    else e->index++;
     return V_OBJ(t);
 }
 
@@ -1526,9 +1531,7 @@ Obj *builtins_create(ThreadState *ts) {
     dict_set_cstr(d, "EnvironmentError", V_OBJ(&T_OSError));
     dict_set_cstr(d, "IOError", V_OBJ(&T_OSError));
     dict_set_cstr(d, "NotImplemented", V_NOTIMPL);
-    Obj *ell = obj_alloc(&T_Ellipsis, sizeof(Obj));
-    obj_immortalize(ell);
-    dict_set_cstr(d, "Ellipsis", V_OBJ(ell));
+    dict_set_cstr(d, "Ellipsis", V_OBJ(&Ellipsis_obj));
     dict_set_cstr(d, "None", V_NONE);
     dict_set_cstr(d, "True", V_TRUE);
     dict_set_cstr(d, "False", V_FALSE);

@@ -19,6 +19,7 @@
 #include <sys/ioctl.h>
 #include "gil/gil.h"
 #include "signals.h"
+#include "args.h"
 
 
 /* A file: the stream, its name (str or int fd) and mode, and flags. busy counts the

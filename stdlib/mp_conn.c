@@ -22,6 +22,7 @@
 #include "exc.h"
 #include "signals.h"
 #include "objects/bytes.h"
+#include "args.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -21,6 +21,7 @@
 #include "objects/str.h"
 #include "objects/containers.h"
 #include "exc.h"
+#include "args.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -13,6 +13,7 @@
 #include "objects/containers.h"
 #include "exc.h"
 #include "objects/bytes.h"
+#include "args.h"
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>

@@ -9,6 +9,7 @@
 #include "objects/num.h"
 #include "exc.h"
 #include "module.h"
+#include "args.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

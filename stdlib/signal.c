@@ -23,6 +23,7 @@
 #include "module.h"
 #include "eval.h"
 #include "gil/gil.h"
+#include "args.h"
 #include <signal.h>
 #include <pthread.h>
 #include <string.h>

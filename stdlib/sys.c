@@ -7,6 +7,7 @@
 #include "module.h"
 #include "gil/gil.h"
 #include "objects/num.h"
+#include "args.h"
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include "signals.h"
+#include "args.h"
 
 /* Nanoseconds of a clock. */
 static int64_t clock_ns(clockid_t id) {

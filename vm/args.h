@@ -29,4 +29,20 @@ void arg_adjust(int64_t *start, int64_t *end, int64_t len);
 /* "TYPE.NAME() takes no keyword arguments" if the call has keywords; -1 then, else 0. */
 int arg_no_kw(ThreadState *ts, const char *type, const char *name, Obj *kwnames);
 
+/* Raises TypeError unless lo <= nargs <= hi and no keywords were given. */
+int arg_count(ThreadState *ts, const char *fname, int nargs, Obj *kwnames, int lo, int hi);
+/* Finds keyword `name` among the call's keywords; returns V_NULL if absent (borrowed). */
+Value arg_kw(Value *args, int nargs, Obj *kwnames, const char *name);
+/* Raises TypeError "f() got an unexpected keyword argument 'x'" if a keyword is not in the
+ * NULL-terminated list allowed. */
+int arg_check_kw(ThreadState *ts, const char *fname, Obj *kwnames, const char *const *allowed);
+/* A value's type name as argument errors spell it ("None" for None). */
+const char *arg_type_name(Value v);
+/* Binds positional and keyword arguments to the NULL-terminated parameter names (out[i]
+ * V_NULL when not given; the first nrequired are required), with CPython's messages. */
+int arg_bind(ThreadState *ts, const char *fname, Value *args, int nargs, Obj *kwnames,
+             const char *const *names, int nrequired, Value *out);
+/* Requires args[i] to be of the given type, else TypeError naming the function. */
+int arg_type(ThreadState *ts, const char *fname, Value v, Type *t, int argno);
+
 #endif

@@ -1,6 +1,7 @@
 /* code.c — code objects: allocation, the code type, and the opcode tables. */
 #include "code.h"
 #include "objects/str.h"
+#include "exc.h"
 #include <stdlib.h>
 
 const char *const opcode_names[OP__COUNT] = {
@@ -82,8 +83,16 @@ static Value code_repr(ThreadState *ts, Value self) {
                          c->filename ? STR_DATA(c->filename) : "?", c->firstlineno));
 }
 
+/* code(...): tiny builds code objects only by compiling. */
+static Value code_new_t(ThreadState *ts, Type *t, Value *args, int nargs, Obj *kw) {
+    (void)t; (void)args; (void)kw;
+    if (nargs < 16) return exc_raise(ts, &T_TypeError, "code expected at least 16 arguments, got %d", nargs);
+    return exc_raise(ts, &T_TypeError, "cannot create 'code' instances");
+}
+
 Type T_code = {
     .name = "code",
+    .new_ = code_new_t,
     .basicsize = sizeof(Code),
     .dealloc = code_dealloc,
     .repr = code_repr,

@@ -5,6 +5,7 @@
 #include "objects/containers.h"
 #include "state.h"
 #include "code.h"
+#include "args.h"
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,7 +334,7 @@ static int exc_setattr(ThreadState *ts, Value self, Obj *name, Value v)
     }
     if (name == NAME(__traceback__) || str_eq_cstr(name, "__traceback__")) {
         if (IS_NULL(v)) return exc_raise(ts, &T_TypeError, "__traceback__ may not be deleted"), -1;
-        if (!IS_NONE(v) && !IS_LIST(v))
+        if (!IS_NONE(v) && !OBJ_IS(v, T_traceback))
             return exc_raise(ts, &T_TypeError, "__traceback__ must be a traceback or None"), -1;
         Obj *old = e->traceback;
         e->traceback = IS_NONE(v) ? NULL : v.as.o;
@@ -483,6 +484,7 @@ static Type *const all_exc_types[] = {
 void exc_init(void)
 {
     for (int i = 0; all_exc_types[i]; i++) type_ready(all_exc_types[i]);
+    type_ready(&T_traceback);
 }
 
 /* ---- raising ---- */
@@ -655,13 +657,32 @@ void exc_add_traceback(ThreadState *ts, Value exc, Obj *code, int line)
     (void)ts;
     if (!obj_isinstance(exc, &T_BaseException)) return;
     Exc *e = EXC(exc);
-    if (!e->traceback) e->traceback = list_new(4);
-    Obj *entry = tuple_pack(2, V_OBJ(code), V_INT(line));
-    list_append_steal(e->traceback, V_OBJ(entry));
-    List *l = (List *)e->traceback;
-    memmove(l->items + 1, l->items, (size_t)(l->len - 1) * sizeof(Value));
-    l->items[0] = V_OBJ(entry);
+    Traceback *tb = (Traceback *)obj_alloc(&T_traceback, sizeof(Traceback));
+    tb->next = e->traceback;  /* the reference moves to the new head */
+    tb->code = code;
+    o_incref(code);
+    tb->line = line;
+    e->traceback = &tb->hdr;
 }
+
+static void tb_dealloc(Obj *self)
+{
+    Traceback *tb = (Traceback *)self;
+    o_decref(tb->code);
+    o_xdecref(tb->next);
+}
+
+static Value tb_getattr(ThreadState *ts, Value self, Obj *name)
+{
+    Traceback *tb = (Traceback *)AS_OBJ(self);
+    if (str_eq_cstr(name, "tb_next")) return tb->next ? v_new(V_OBJ(tb->next)) : V_NONE;
+    if (str_eq_cstr(name, "tb_lineno")) return V_INT(tb->line);
+    return obj_generic_getattr(ts, self, name);
+}
+
+/* Traceback entries hold only code objects and entries: no cycles, so no GC. */
+Type T_traceback = { .name = "traceback", .basicsize = sizeof(Traceback), .dealloc = tb_dealloc,
+                     .getattr = tb_getattr };
 
 void exc_register_source(Obj *filename, Obj *source)
 {
@@ -733,18 +754,19 @@ static void print_repeated(FILE *out, long cnt)
 }
 
 /* Prints the traceback entries of an exception (CPython's tb_printinternal). */
-static void print_tb(List *tb, FILE *out)
+static void print_tb(Traceback *head, FILE *out)
 {
     fputs("Traceback (most recent call last):\n", out);
-    int64_t start = tb->len > TB_LIMIT ? tb->len - TB_LIMIT : 0;
+    int64_t n = 0;
+    for (Traceback *t = head; t; t = (Traceback *)t->next) n++;
+    Traceback *tb = head;
+    for (; n > TB_LIMIT; n--) tb = (Traceback *)tb->next;
     Obj *last_file = NULL, *last_name = NULL;
     int64_t last_line = -1;
     long cnt = 0;
-    for (int64_t i = start; i < tb->len; i++) {
-        Value ent = tb->items[i];
-        if (!IS_TUPLE(ent) || AS_TUPLE(ent)->len < 2) continue;
-        Code *code = (Code *)AS_OBJ(AS_TUPLE(ent)->items[0]);
-        int64_t line = AS_TUPLE(ent)->items[1].as.i;
+    for (; tb; tb = (Traceback *)tb->next) {
+        Code *code = (Code *)tb->code;
+        int64_t line = tb->line;
         if (!last_file || !str_eq(code->filename, last_file) || last_line == -1 ||
             line != last_line || !last_name || !str_eq(code->name, last_name)) {
             if (cnt > TB_RECURSIVE_CUTOFF) print_repeated(out, cnt);
@@ -839,7 +861,7 @@ static void print_one(ThreadState *ts, Value exc, FILE *out)
         return;
     }
     Exc *e = EXC(exc);
-    if (e->traceback && ((List *)e->traceback)->len > 0) print_tb((List *)e->traceback, out);
+    if (e->traceback) print_tb((Traceback *)e->traceback, out);
     if (obj_isinstance(exc, &T_SyntaxError)) {
         Value ln = syntax_field(e, 2);
         if (IS_INT(ln)) {

@@ -26,7 +26,12 @@ Value exc_new(ThreadState *ts, Type *t, Value *args, int nargs);
 /* Raises OSError (or the subclass matching errno, e.g. FileNotFoundError) from errno,
  * with an optional filename; returns V_NULL. */
 Value exc_raise_errno(ThreadState *ts, int err, const char *filename);
-/* Appends a traceback entry (code, line) for a frame the exception is leaving. */
+/* A traceback entry (CPython's traceback object): a frame's code and line, and the entry
+ * of the frame the exception came from (tb_next: one call further in, NULL innermost). */
+typedef struct Traceback { Obj hdr; Obj *next; Obj *code; int64_t line; } Traceback;
+extern Type T_traceback;
+/* Adds a traceback entry (code, line) for a frame the exception is leaving: the new entry
+ * becomes the head (outermost) of the exception's chain, in O(1). */
 void exc_add_traceback(ThreadState *ts, Value exc, Obj *code, int line);
 /* Prints an exception as CPython does for an uncaught one: cause/context chains,
  * "Traceback (most recent call last):", one entry per frame with its source line,

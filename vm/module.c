@@ -13,6 +13,7 @@
 #include "code.h"
 #include "eval.h"
 #include "hooks.h"
+#include "args.h"
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
@@ -75,6 +76,8 @@ static Value module_repr(ThreadState *ts, Value self)
     Value file = m->dict ? dict_get_str(m->dict, NAME(__file__)) : V_NULL;
     if (IS_STR(file))
         return V_OBJ(str_fmt("<module '%s' from '%s'>", module_name_cstr(m), STR_DATA(file.as.o)));
+    Value spec = m->dict ? dict_get_cstr(m->dict, "__spec__") : V_NULL;
+    if (IS_NONE(spec)) return V_OBJ(str_fmt("<module '%s'>", module_name_cstr(m)));  /* made by module() */
     return V_OBJ(str_fmt("<module '%s' (built-in)>", module_name_cstr(m)));
 }
 
@@ -114,8 +117,26 @@ static int module_setattr(ThreadState *ts, Value self, Obj *name, Value v)
     return 0;
 }
 
+/* module(name, doc=None) (types.ModuleType). */
+static Value module_new_t(ThreadState *ts, Type *t, Value *args, int nargs, Obj *kw)
+{
+    static const char *const names[] = { "name", "doc", NULL };
+    Value a[2];
+    (void)t;
+    if (arg_bind(ts, "module", args, nargs, kw, names, 1, a) < 0) return V_NULL;
+    if (!IS_STR(a[0]))
+        return exc_raise(ts, &T_TypeError, "module() argument 'name' must be str, not %s", arg_type_name(a[0]));
+    Obj *m = module_new(AS_OBJ(a[0]));
+    dict_set_str(((Module *)m)->dict, NAME(__doc__), IS_NULL(a[1]) ? V_NONE : a[1]);
+    dict_set_cstr(((Module *)m)->dict, "__package__", V_NONE);
+    dict_set_cstr(((Module *)m)->dict, "__loader__", V_NONE);
+    dict_set_cstr(((Module *)m)->dict, "__spec__", V_NONE);
+    return V_OBJ(m);
+}
+
 Type T_module = {
     .name = "module",
+    .new_ = module_new_t,
     .base = &T_object,
     .flags = TF_GC | TF_HAS_DICT,
     .basicsize = sizeof(Module),

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <inttypes.h>
 #include <sys/mman.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
 
 /* ---- allocation ---- */
 
@@ -60,7 +62,8 @@ static void *small_alloc(int c) {
     return mem;
 }
 
-Obj *obj_alloc(Type *type, size_t size) {
+/* Allocates and initialises an object; NULL when calloc fails. */
+static Obj *alloc_obj(Type *type, size_t size) {
     bool gc = type->flags & TF_GC;
     size_t pre = gc ? sizeof(GCLink) : 0;
     size_t total = size + pre;
@@ -70,7 +73,7 @@ Obj *obj_alloc(Type *type, size_t size) {
         mem = small_alloc(c);
     } else {
         mem = calloc(1, total);
-        if (!mem) { fputs("tiny: out of memory\n", stderr); abort(); }
+        if (!mem) return NULL;
     }
     Obj *o = (Obj *)(mem + pre);
     o->refcnt = 1;
@@ -79,6 +82,31 @@ Obj *obj_alloc(Type *type, size_t size) {
     if (type->flags & TF_HEAPTYPE) o_incref(&type->hdr);
     if (gc) gc_track(o);
     the_interp.live_objects++;
+    return o;
+}
+
+Obj *obj_alloc(Type *type, size_t size) {
+    Obj *o = alloc_obj(type, size);
+    if (!o) { fputs("tiny: out of memory\n", stderr); abort(); }
+    return o;
+}
+
+size_t obj_alloc_limit(void) {
+    static size_t limit;
+    if (!limit) {
+        /* the machine's RAM and swap: no single object can be larger */
+        long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+        size_t ram = pages > 0 && psize > 0 ? (size_t)pages * (size_t)psize : (size_t)1 << 40;
+        struct sysinfo si;
+        if (sysinfo(&si) == 0) ram += (size_t)si.totalswap * si.mem_unit;
+        limit = ram;
+    }
+    return limit;
+}
+
+Obj *obj_alloc_var(ThreadState *ts, Type *type, size_t size) {
+    Obj *o = size <= obj_alloc_limit() ? alloc_obj(type, size) : NULL;
+    if (!o) exc_raise_obj(ts, V_OBJ(&T_MemoryError.hdr));
     return o;
 }
 
@@ -191,7 +219,10 @@ void type_ready(Type *t) {
     Type *b = t->base;
     if (b) {
         type_ready(b);
-        INHERIT(new_); INHERIT(dealloc); INHERIT(traverse); INHERIT(clear);
+        /* an internal type does not inherit object's constructor: calling it raises
+         * "cannot create 'X' instances" instead of making a zero-filled object */
+        if (!t->new_ && (b != &T_object || (t->flags & TF_BASETYPE))) t->new_ = b->new_;
+        INHERIT(dealloc); INHERIT(traverse); INHERIT(clear);
         INHERIT(repr); INHERIT(str); INHERIT(hash); INHERIT(richcmp);
         INHERIT(getattr); INHERIT(setattr); INHERIT(call); INHERIT(iter); INHERIT(next);
         INHERIT(len); INHERIT(getitem); INHERIT(setitem); INHERIT(contains);
@@ -537,7 +568,13 @@ int obj_get_method(ThreadState *ts, Value v, Obj *name, Value *meth) {
 
 Value obj_call(ThreadState *ts, Value f, Value *args, int nargs, Obj *kwnames) {
     Type *t = obj_type(f);
-    if (t->call) return t->call(ts, f, args, nargs, kwnames);
+    if (t->call) {
+        /* callables wrapping callables (method(method(...)), staticmethod) nest in C */
+        char here;
+        if ((uintptr_t)&here < ts->c_stack_limit)
+            return exc_raise(ts, &T_RecursionError, "maximum recursion depth exceeded");
+        return t->call(ts, f, args, nargs, kwnames);
+    }
     return exc_raise(ts, &T_TypeError, "'%s' object is not callable", t->name);
 }
 
@@ -607,7 +644,13 @@ Value obj_iter_self(ThreadState *ts, Value self) { return v_new(self); }
 
 Value obj_iter(ThreadState *ts, Value v) {
     Type *t = obj_type(v);
-    if (t->iter) return t->iter(ts, v);
+    if (t->iter) {
+        Value it = t->iter(ts, v);
+        if (IS_NULL(it) || obj_type(it)->next) return it;
+        exc_raise(ts, &T_TypeError, "iter() returned non-iterator of type '%s'", obj_type_name(it));
+        v_decref(it);
+        return V_NULL;
+    }
     if (t->getitem && t != &T_dict) {
         return V_OBJ(seqiter_new(&T_seq_iterator, v));
     }
@@ -616,7 +659,13 @@ Value obj_iter(ThreadState *ts, Value v) {
 
 Value obj_next(ThreadState *ts, Value it) {
     Type *t = obj_type(it);
-    if (t->next) return t->next(ts, it);
+    if (t->next) {
+        /* iterators over iterators (map(f, map(...))) nest in C: bounded by the C stack */
+        char here;
+        if ((uintptr_t)&here < ts->c_stack_limit)
+            return exc_raise(ts, &T_RecursionError, "maximum recursion depth exceeded");
+        return t->next(ts, it);
+    }
     return exc_raise(ts, &T_TypeError, "'%s' object is not an iterator", t->name);
 }
 
@@ -652,7 +701,13 @@ int obj_contains(ThreadState *ts, Value container, Value item) {
         return -1;
     }
     Value it = obj_iter(ts, container);
-    if (IS_NULL(it)) return -1;
+    if (IS_NULL(it)) {
+        if (exc_matches(ts, &T_TypeError)) {
+            exc_clear(ts);
+            exc_raise(ts, &T_TypeError, "argument of type '%s' is not iterable", t->name);
+        }
+        return -1;
+    }
     int found = 0;
     for (;;) {
         Value x = obj_next(ts, it);
@@ -804,70 +859,26 @@ int obj_print(ThreadState *ts, Value v, FILE *fp, bool use_repr) {
     return 0;
 }
 
-/* ---- argument helpers ---- */
-
-int arg_count(ThreadState *ts, const char *fname, int nargs, Obj *kwnames, int lo, int hi) {
-    if (kwnames && ((Tuple *)kwnames)->len > 0) {
-        exc_raise(ts, &T_TypeError, "%s() takes no keyword arguments", fname);
-        return -1;
-    }
-    if (nargs >= lo && nargs <= hi) return 0;
-    if (lo == hi) {
-        if (lo == 0) exc_raise(ts, &T_TypeError, "%s() takes no arguments (%d given)", fname, nargs);
-        else if (lo == 1) exc_raise(ts, &T_TypeError, "%s() takes exactly one argument (%d given)", fname, nargs);
-        else exc_raise(ts, &T_TypeError, "%s expected %d arguments, got %d", fname, lo, nargs);
-    } else if (nargs < lo) {
-        exc_raise(ts, &T_TypeError, "%s expected at least %d argument%s, got %d", fname, lo, lo == 1 ? "" : "s", nargs);
-    } else {
-        exc_raise(ts, &T_TypeError, "%s expected at most %d argument%s, got %d", fname, hi, hi == 1 ? "" : "s", nargs);
-    }
-    return -1;
-}
-
-Value arg_kw(Value *args, int nargs, Obj *kwnames, const char *name) {
-    if (!kwnames) return V_NULL;
-    Tuple *kw = (Tuple *)kwnames;
-    for (int64_t i = 0; i < kw->len; i++)
-        if (str_eq_cstr(AS_OBJ(kw->items[i]), name)) return args[nargs + i];
-    return V_NULL;
-}
-
-int arg_check_kw(ThreadState *ts, const char *fname, Obj *kwnames, const char *const *allowed) {
-    if (!kwnames) return 0;
-    Tuple *kw = (Tuple *)kwnames;
-    for (int64_t i = 0; i < kw->len; i++) {
-        const char *k = STR_DATA(AS_OBJ(kw->items[i]));
-        bool ok = false;
-        for (const char *const *a = allowed; a && *a; a++)
-            if (strcmp(*a, k) == 0) { ok = true; break; }
-        if (!ok) {
-            exc_raise(ts, &T_TypeError, "%s() got an unexpected keyword argument '%s'", fname, k);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-int arg_type(ThreadState *ts, const char *fname, Value v, Type *t, int argno) {
-    if (obj_isinstance(v, t)) return 0;
-    exc_raise(ts, &T_TypeError, "%s() argument %d must be %s, not %s", fname, argno, t->name, obj_type_name(v));
-    return -1;
-}
-
 /* ---- None, NotImplemented, Ellipsis ---- */
 
 static Value none_repr(ThreadState *ts, Value v) { return V_OBJ(str_intern("None")); }
 static int none_truthy(ThreadState *ts, Value v) { return 0; }
+/* NoneType() and the other singletons' types return their singleton. */
 static Value none_new(ThreadState *ts, Type *t, Value *args, int nargs, Obj *kw) {
-    if (arg_count(ts, "NoneType", nargs, kw, 0, 0) < 0) return V_NULL;
+    if (nargs || (kw && ((Tuple *)kw)->len))
+        return exc_raise(ts, &T_TypeError, "%s takes no arguments", t == &T_Ellipsis ? "EllipsisType" : t->name);
+    if (t == &T_NotImplementedType) return V_NOTIMPL;
+    if (t == &T_Ellipsis) return v_new(V_OBJ(&Ellipsis_obj));
     return V_NONE;
 }
 Type T_NoneType = { .name = "NoneType", .basicsize = sizeof(Obj), .repr = none_repr,
                     .truthy = none_truthy, .new_ = none_new };
 
 static Value notimpl_repr(ThreadState *ts, Value v) { return V_OBJ(str_intern("NotImplemented")); }
-Type T_NotImplementedType = { .name = "NotImplementedType", .basicsize = sizeof(Obj), .repr = notimpl_repr };
+Type T_NotImplementedType = { .name = "NotImplementedType", .basicsize = sizeof(Obj), .repr = notimpl_repr,
+                              .new_ = none_new };
 Obj NotImplemented_obj = { .refcnt = IMMORTAL_REFCNT, .type = &T_NotImplementedType };
 
 static Value ellipsis_repr(ThreadState *ts, Value v) { return V_OBJ(str_intern("Ellipsis")); }
-Type T_Ellipsis = { .name = "ellipsis", .basicsize = sizeof(Obj), .repr = ellipsis_repr };
+Type T_Ellipsis = { .name = "ellipsis", .basicsize = sizeof(Obj), .repr = ellipsis_repr, .new_ = none_new };
+Obj Ellipsis_obj = { .refcnt = IMMORTAL_REFCNT, .type = &T_Ellipsis };

@@ -261,7 +261,7 @@ typedef struct Exc {
     Obj hdr;
     Obj *dict;        /* Dict (attributes), created lazily */
     Obj *args;        /* Tuple */
-    Obj *traceback;   /* List of Tuple(code, line) entries, outermost first, or NULL */
+    Obj *traceback;   /* Traceback chain (exc.h), outermost first, or NULL */
     Value cause;      /* __cause__ or V_NULL */
     Value context;    /* __context__ or V_NULL */
     uint8_t suppress_context;
@@ -293,11 +293,18 @@ extern Type T_BaseException, T_Exception, T_SystemExit, T_KeyboardInterrupt,
 extern Obj NotImplemented_obj;
 #define V_NOTIMPL V_OBJ(&NotImplemented_obj)
 #define IS_NOTIMPL(v) ((v).tag == VT_OBJ && (v).as.o == &NotImplemented_obj)
+/* The Ellipsis singleton (immortal). */
+extern Obj Ellipsis_obj;
 
 /* ---- Allocation and type checks (object.c) ---- */
 
 /* Allocates a zeroed object of size bytes with refcount 1 (links it for GC if TF_GC). */
 Obj *obj_alloc(Type *type, size_t size);
+/* The same for a variable-size object: NULL with MemoryError pending when size exceeds
+ * obj_alloc_limit() or the memory is not there (obj_alloc aborts instead). */
+Obj *obj_alloc_var(ThreadState *ts, Type *type, size_t size);
+/* The largest size obj_alloc_var tries: the machine's RAM plus swap. */
+size_t obj_alloc_limit(void);
 /* Makes an object immortal (never freed; not counted as a leak). */
 void obj_immortalize(Obj *o);
 /* The type of any value. */
@@ -376,17 +383,5 @@ Value obj_to_tuple(ThreadState *ts, Value iterable);
 int obj_as_index(ThreadState *ts, Value v, int64_t *out);
 /* Writes str(v) to a FILE (used by print fast path and tracebacks); -1 on error. */
 int obj_print(ThreadState *ts, Value v, FILE *fp, bool use_repr);
-
-/* ---- Argument helpers (object.c) ---- */
-
-/* Raises TypeError unless lo <= nargs <= hi and no keywords were given. */
-int arg_count(ThreadState *ts, const char *fname, int nargs, Obj *kwnames, int lo, int hi);
-/* Finds keyword `name` among the call's keywords; returns V_NULL if absent (borrowed). */
-Value arg_kw(Value *args, int nargs, Obj *kwnames, const char *name);
-/* Raises TypeError "f() got an unexpected keyword argument 'x'" if a keyword is not in the
- * NULL-terminated list allowed. */
-int arg_check_kw(ThreadState *ts, const char *fname, Obj *kwnames, const char *const *allowed);
-/* Requires args[i] to be of the given type, else TypeError naming the function. */
-int arg_type(ThreadState *ts, const char *fname, Value v, Type *t, int argno);
 
 #endif

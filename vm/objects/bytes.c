@@ -26,6 +26,21 @@ static Bytes *bytes_alloc(int64_t len)
     return b;
 }
 
+/* bytes_alloc for a size the program chose: NULL with MemoryError when it is too large. */
+static Bytes *bytes_alloc_checked(ThreadState *ts, int64_t len)
+{
+    if ((uint64_t)len > obj_alloc_limit()) {
+        exc_raise_obj(ts, V_OBJ(&T_MemoryError.hdr));
+        return NULL;
+    }
+    Bytes *b = (Bytes *)obj_alloc_var(ts, &T_bytes, sizeof(Bytes) + (size_t)len + 1);
+    if (!b) return NULL;
+    b->len = len;
+    b->hash = -1;
+    b->data[len] = 0;
+    return b;
+}
+
 Obj *bytes_new(const void *data, int64_t len)
 {
     Bytes *b = bytes_alloc(len);
@@ -203,7 +218,8 @@ static Value bytes_new_slot(ThreadState *ts, Type *type, Value *args, int nargs,
     if (IS_BYTES(src)) return v_new(src);
     if (IS_INTLIKE(src)) {
         if (AS_INT(src) < 0) return exc_raise(ts, &T_ValueError, "negative count");
-        Bytes *b = bytes_alloc(AS_INT(src));
+        Bytes *b = bytes_alloc_checked(ts, AS_INT(src));
+        if (!b) return V_NULL;
         memset(b->data, 0, (size_t)b->len);
         return V_OBJ(b);
     }
@@ -350,7 +366,8 @@ static Value bytes_binop(ThreadState *ts, Value a, Value b, int op)
         Bytes *x = AS_BYTES(a), *y = AS_BYTES(b);
         if (y->len == 0) return v_new(a);
         if (x->len == 0) return v_new(b);
-        Bytes *r = bytes_alloc(x->len + y->len);
+        Bytes *r = bytes_alloc_checked(ts, x->len + y->len);
+        if (!r) return V_NULL;
         memcpy(r->data, x->data, (size_t)x->len);
         memcpy(r->data + x->len, y->data, (size_t)y->len);
         return V_OBJ(r);
@@ -366,7 +383,8 @@ static Value bytes_binop(ThreadState *ts, Value a, Value b, int op)
         Bytes *x = AS_BYTES(s);
         if (k <= 0 || x->len == 0) return V_OBJ(bytes_new("", 0));
         if (x->len > INT64_MAX / 2 / k) return exc_raise(ts, &T_OverflowError, "repeated bytes are too long");
-        Bytes *r = bytes_alloc(x->len * k);
+        Bytes *r = bytes_alloc_checked(ts, x->len * k);
+        if (!r) return V_NULL;
         for (int64_t i = 0; i < k; i++) memcpy(r->data + i * x->len, x->data, (size_t)x->len);
         return V_OBJ(r);
     }

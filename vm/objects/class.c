@@ -10,6 +10,7 @@
 #include "objects/containers.h"
 #include "exc.h"
 #include "objects/format.h"
+#include "args.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -600,7 +601,8 @@ typedef struct Super { Obj hdr; Type *type; Value obj; Type *objtype; } Super;
 static Value super_new(ThreadState *ts, Type *t, Value *args, int nargs, Obj *kw) {
     if (nargs == 0)
         return exc_raise(ts, &T_RuntimeError, "super(): no arguments");
-    if (arg_count(ts, "super", nargs, kw, 1, 2) < 0) return V_NULL;
+    if (kw && ((Tuple *)kw)->len) return exc_raise(ts, &T_TypeError, "super() takes no keyword arguments");
+    if (nargs > 2) return exc_raise(ts, &T_TypeError, "super() expected at most 2 arguments, got %d", nargs);
     if (!IS_TYPE(args[0]))
         return exc_raise(ts, &T_TypeError, "super() argument 1 must be a type, not %s", obj_type_name(args[0]));
     Type *type = AS_TYPE(args[0]);

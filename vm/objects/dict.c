@@ -109,13 +109,18 @@ restart:;
                     return ix;
                 }
                 if (r == 2) {
-                    uint64_t version = d->version;
+                    /* __eq__ may change the dict: start over only if it moved the
+                     * table or replaced this entry's key (as CPython does) */
+                    DictEntry *entries = d->entries;
+                    uint8_t log2size = d->log2size;
                     Value sk = v_new(e->key);
                     int c = obj_eq(ts, sk, key);
+                    bool same = d->entries == entries && d->log2size == log2size && ix < d->nentries &&
+                                d->entries[ix].key.tag == sk.tag && d->entries[ix].key.as.o == sk.as.o;
                     v_decref(sk);
                     if (c < 0)
                         return DKIX_ERROR;
-                    if (d->version != version)
+                    if (!same)
                         goto restart;
                     if (c) {
                         *slotp = i;

@@ -6,6 +6,8 @@
 #include "objects/containers.h"
 #include "exc.h"
 #include "eval.h"
+#include "code.h"
+#include "args.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,7 +101,41 @@ static int func_setattr(ThreadState *ts, Value self, Obj *name, Value v) {
     return 0;
 }
 
-Type T_function = { .name = "function", .basicsize = sizeof(Func), .flags = TF_GC,
+/* function(code, globals, name=None, argdefs=None, closure=None) (types.FunctionType). */
+static Value function_new_t(ThreadState *ts, Type *t, Value *args, int nargs, Obj *kw) {
+    static const char *const names[] = { "code", "globals", "name", "argdefs", "closure", NULL };
+    Value a[5];
+    if (arg_bind(ts, "function", args, nargs, kw, names, 2, a) < 0) return V_NULL;
+    if (!OBJ_IS(a[0], T_code))
+        return exc_raise(ts, &T_TypeError, "function() argument 'code' must be code, not %s", arg_type_name(a[0]));
+    if (!IS_DICT(a[1]))
+        return exc_raise(ts, &T_TypeError, "function() argument 'globals' must be dict, not %s", arg_type_name(a[1]));
+    for (int i = 2; i < 5; i++) if (IS_NONE(a[i])) a[i] = V_NULL;
+    if (!IS_NULL(a[2]) && !IS_STR(a[2])) return exc_raise(ts, &T_TypeError, "arg 3 (name) must be None or string");
+    if (!IS_NULL(a[3]) && !IS_TUPLE(a[3])) return exc_raise(ts, &T_TypeError, "arg 4 (defaults) must be None or tuple");
+    Code *co = (Code *)AS_OBJ(a[0]);
+    int64_t nclosure = 0;
+    if (!IS_NULL(a[4])) {
+        if (!IS_TUPLE(a[4])) return exc_raise(ts, &T_TypeError, "arg 5 (closure) must be tuple");
+        nclosure = AS_TUPLE(a[4])->len;
+    } else if (co->nfreevars) {
+        return exc_raise(ts, &T_TypeError, "arg 5 (closure) must be tuple");
+    }
+    if (nclosure != co->nfreevars)
+        return exc_raise(ts, &T_ValueError, "%s requires closure of length %d, not %lld",
+                         STR_DATA(co->name), co->nfreevars, (long long)nclosure);
+    for (int64_t i = 0; i < nclosure; i++)
+        if (!OBJ_IS(AS_TUPLE(a[4])->items[i], T_cell))
+            return exc_raise(ts, &T_TypeError, "arg 5 (closure) expected cell, found %s",
+                             obj_type_name(AS_TUPLE(a[4])->items[i]));
+    Func *f = (Func *)func_new(&co->hdr, AS_OBJ(a[1]));
+    if (!IS_NULL(a[2])) { o_incref(AS_OBJ(a[2])); o_decref(f->name); f->name = AS_OBJ(a[2]); }
+    if (!IS_NULL(a[3])) { o_incref(AS_OBJ(a[3])); f->defaults = AS_OBJ(a[3]); }
+    if (nclosure) { o_incref(AS_OBJ(a[4])); f->closure = AS_OBJ(a[4]); }
+    return V_OBJ(f);
+}
+
+Type T_function = { .name = "function", .basicsize = sizeof(Func), .flags = TF_GC, .new_ = function_new_t,
     .dealloc = func_dealloc, .traverse = func_traverse, .clear = func_clear,
     .call = func_call, .repr = func_repr, .getattr = func_getattr, .setattr = func_setattr };
 
@@ -244,7 +280,15 @@ static Value method_richcmp(ThreadState *ts, Value a, Value b, int op) {
     return V_BOOL(op == CMP_EQ ? eq : !eq);
 }
 
-Type T_method = { .name = "method", .basicsize = sizeof(BoundMethod), .flags = TF_GC,
+/* method(function, instance) (types.MethodType). */
+static Value method_new_t(ThreadState *ts, Type *t, Value *args, int nargs, Obj *kw) {
+    if (arg_count(ts, "method", nargs, kw, 2, 2) < 0) return V_NULL;
+    if (!obj_type(args[0])->call) return exc_raise(ts, &T_TypeError, "first argument must be callable");
+    if (IS_NONE(args[1])) return exc_raise(ts, &T_TypeError, "instance must not be None");
+    return V_OBJ(method_new(args[0], args[1]));
+}
+
+Type T_method = { .name = "method", .basicsize = sizeof(BoundMethod), .flags = TF_GC, .new_ = method_new_t,
     .dealloc = method_dealloc, .traverse = method_traverse, .clear = method_clear,
     .call = method_call, .repr = method_repr, .getattr = method_getattr, .richcmp = method_richcmp };
 
@@ -268,7 +312,30 @@ static void cell_clear(Obj *o) {
     v_decref(v);
 }
 
-Type T_cell = { .name = "cell", .basicsize = sizeof(Cell), .flags = TF_GC,
+/* cell() or cell(contents) (types.CellType). */
+static Value cell_new_t(ThreadState *ts, Type *t, Value *args, int nargs, Obj *kw) {
+    if (arg_count(ts, "cell", nargs, kw, 0, 1) < 0) return V_NULL;
+    return V_OBJ(cell_new(nargs ? args[0] : V_NULL));
+}
+
+static Value cell_repr(ThreadState *ts, Value self) {
+    Cell *c = (Cell *)AS_OBJ(self);
+    if (IS_NULL(c->v)) return V_OBJ(str_fmt("<cell at %p: empty>", (void *)c));
+    if (IS_OBJ(c->v)) return V_OBJ(str_fmt("<cell at %p: %s object at %p>", (void *)c, obj_type_name(c->v), (void *)AS_OBJ(c->v)));
+    return V_OBJ(str_fmt("<cell at %p: %s object>", (void *)c, obj_type_name(c->v)));
+}
+
+static Value cell_getattr(ThreadState *ts, Value self, Obj *name) {
+    Cell *c = (Cell *)AS_OBJ(self);
+    if (str_eq_cstr(name, "cell_contents")) {
+        if (IS_NULL(c->v)) return exc_raise(ts, &T_ValueError, "Cell is empty");
+        return v_new(c->v);
+    }
+    return obj_generic_getattr(ts, self, name);
+}
+
+Type T_cell = { .name = "cell", .basicsize = sizeof(Cell), .flags = TF_GC, .new_ = cell_new_t, .repr = cell_repr,
+    .getattr = cell_getattr,
     .dealloc = cell_dealloc, .traverse = cell_traverse, .clear = cell_clear };
 
 /* ---- staticmethod / classmethod ---- */
@@ -283,10 +350,19 @@ static void wrapper_clear(Obj *o) {
 }
 
 static Value wrapper_new(ThreadState *ts, Type *t, Value *args, int nargs, Obj *kw) {
-    if (arg_count(ts, t->name, nargs, kw, 1, 1) < 0) return V_NULL;
+    if (kw && ((Tuple *)kw)->len) return exc_raise(ts, &T_TypeError, "%s() takes no keyword arguments", t->name);
+    if (nargs != 1) return exc_raise(ts, &T_TypeError, "%s expected 1 argument, got %d", t->name, nargs);
     Wrapper *w = (Wrapper *)obj_alloc(t, sizeof(Wrapper));
     w->func = v_new(args[0]);
     return V_OBJ(w);
+}
+
+static Value wrapper_repr(ThreadState *ts, Value self) {
+    Value r = obj_repr(ts, ((Wrapper *)AS_OBJ(self))->func);
+    if (IS_NULL(r)) return r;
+    Obj *s = str_fmt("<%s(%s)>", obj_type_name(self), STR_DATA(AS_OBJ(r)));
+    v_decref(r);
+    return V_OBJ(s);
 }
 
 static Value wrapper_getattr(ThreadState *ts, Value self, Obj *name) {
@@ -301,10 +377,10 @@ static Value staticmethod_call(ThreadState *ts, Value self, Value *args, int nar
 
 Type T_staticmethod = { .name = "staticmethod", .basicsize = sizeof(Wrapper), .flags = TF_GC,
     .new_ = wrapper_new, .dealloc = wrapper_dealloc, .traverse = wrapper_traverse,
-    .clear = wrapper_clear, .getattr = wrapper_getattr, .call = staticmethod_call };
+    .clear = wrapper_clear, .getattr = wrapper_getattr, .repr = wrapper_repr, .call = staticmethod_call };
 Type T_classmethod = { .name = "classmethod", .basicsize = sizeof(Wrapper), .flags = TF_GC,
     .new_ = wrapper_new, .dealloc = wrapper_dealloc, .traverse = wrapper_traverse,
-    .clear = wrapper_clear, .getattr = wrapper_getattr };
+    .clear = wrapper_clear, .getattr = wrapper_getattr, .repr = wrapper_repr };
 
 /* ---- property ---- */
 

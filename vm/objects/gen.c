@@ -5,6 +5,7 @@
 #include "objects/str.h"
 #include "exc.h"
 #include "objects/containers.h"
+#include "args.h"
 #include <stdlib.h>
 
 Obj *gen_new(Frame *f, Obj *name, Obj *qualname) {
@@ -70,6 +71,7 @@ static Value gen_close(ThreadState *ts, Value *args, int nargs, Obj *kw) {
 static Value gen_throw(ThreadState *ts, Value *args, int nargs, Obj *kw) {
     if (arg_count(ts, "throw", nargs, kw, 2, 4) < 0) return V_NULL;
     Gen *g = (Gen *)AS_OBJ(args[0]);
+    if (g->running) return exc_raise(ts, &T_ValueError, "generator already executing");
     if (g->frame) { frame_free_heap(g->frame); g->frame = NULL; }
     Value e = args[1];
     if (IS_TYPE(e) && nargs >= 3 && !IS_NONE(args[2])) {

@@ -96,6 +96,10 @@ int list_extend(ThreadState *ts, Obj *o, Value iterable)
         l->len += n;
         return 0;
     }
+    if (OBJ_IS(iterable, T_range) && ((Range *)AS_OBJ(iterable))->len > LIST_MAX_ITEMS - l->len) {
+        raise_memory(ts);  /* as CPython, which presizes from the length */
+        return -1;
+    }
     Value it = obj_iter(ts, iterable);
     if (IS_NULL(it))
         return -1;
@@ -103,6 +107,11 @@ int list_extend(ThreadState *ts, Obj *o, Value iterable)
         Value v = obj_next(ts, it);
         if (IS_NULL(v))
             break;
+        if (l->len >= LIST_MAX_ITEMS) {
+            v_decref(v);
+            raise_memory(ts);
+            break;
+        }
         list_append_steal(o, v);
     }
     v_decref(it);
@@ -287,9 +296,10 @@ static Value list_getitem(ThreadState *ts, Value self, Value key)
         return v_new(l->items[i]);
     }
     if (OBJ_IS(key, T_slice)) {
-        int64_t start, stop, step, n;
-        if (slice_indices(ts, AS_OBJ(key), l->len, &start, &stop, &step, &n) < 0)
+        int64_t start, stop, step;
+        if (slice_unpack(ts, AS_OBJ(key), &start, &stop, &step) < 0)
             return V_NULL;
+        int64_t n = slice_adjust(l->len, &start, &stop, step);
         if (n <= 0)
             return V_OBJ(list_new(0));
         if (step == 1)
@@ -404,11 +414,15 @@ static int list_setitem(ThreadState *ts, Value self, Value key, Value v)
         return -1;
     }
     int64_t start, stop, step, n;
-    if (slice_indices(ts, AS_OBJ(key), l->len, &start, &stop, &step, &n) < 0)
+    if (slice_unpack(ts, AS_OBJ(key), &start, &stop, &step) < 0)
         return -1;
-    if (step == 1)
+    if (step == 1) {
+        /* list_ass_slice clips again once the source is collected (it may change l) */
+        slice_adjust(l->len, &start, &stop, step);
         return list_ass_slice(ts, l, start, stop, v);
+    }
     if (IS_NULL(v)) {
+        n = slice_adjust(l->len, &start, &stop, step);
         if (n <= 0)
             return 0;
         if (step < 0) {
@@ -435,9 +449,15 @@ static int list_setitem(ThreadState *ts, Value self, Value key, Value v)
         return 0;
     }
     Value *src;
-    int64_t m;
+    int64_t m, rawstart = start, rawstop = stop;
+    n = slice_adjust(l->len, &start, &stop, step);
     if (slice_source(ts, v, "must assign iterable to extended slice", &src, &m) < 0)
         return -1;
+    if (m == n) {  /* collecting the source may have changed l: clip to it again */
+        start = rawstart;
+        stop = rawstop;
+        n = slice_adjust(l->len, &start, &stop, step);
+    }
     if (m != n) {
         for (int64_t k = 0; k < m; k++)
             v_decref(src[k]);
@@ -750,7 +770,7 @@ static Value m_remove(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
 }
 
 /* Converts a start/stop bound of index(): ints, or objects with __index__. */
-static int bound_index(ThreadState *ts, Value v, int64_t len, int64_t *out)
+static int bound_index(ThreadState *ts, Value v, int64_t *out)
 {
     int64_t i;
     if (IS_INTLIKE(v))
@@ -761,11 +781,6 @@ static int bound_index(ThreadState *ts, Value v, int64_t len, int64_t *out)
     } else {
         exc_raise(ts, &T_TypeError, "slice indices must be integers or have an __index__ method");
         return -1;
-    }
-    if (i < 0) {
-        i += len;
-        if (i < 0)
-            i = 0;
     }
     *out = i;
     return 0;
@@ -778,10 +793,15 @@ static Value m_index(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
         return V_NULL;
     List *l = AS_LIST(args[0]);
     int64_t start = 0, stop = INT64_MAX;
-    if (nargs > 2 && bound_index(ts, args[2], l->len, &start) < 0)
+    if (nargs > 2 && bound_index(ts, args[2], &start) < 0)
         return V_NULL;
-    if (nargs > 3 && bound_index(ts, args[3], l->len, &stop) < 0)
+    if (nargs > 3 && bound_index(ts, args[3], &stop) < 0)
         return V_NULL;
+    /* adjusted only now: __index__ may have changed the list */
+    if (start < 0 && (start += l->len) < 0)
+        start = 0;
+    if (stop < 0 && (stop += l->len) < 0)
+        stop = 0;
     for (int64_t i = start; i < stop && i < l->len; i++) {
         Value v = v_new(l->items[i]);
         int k = eq_fast(ts, v, args[1]);

@@ -6,6 +6,7 @@
 #include "objects/bytes.h"
 #include "objects/containers.h"
 #include "state.h"
+#include "args.h"
 #include <math.h>
 #include <string.h>
 #include <stdlib.h>

@@ -482,8 +482,7 @@ static int slice_bound(ThreadState *ts, Value v, int64_t *out)
     return -1;
 }
 
-int slice_indices(ThreadState *ts, Obj *slice, int64_t length,
-                  int64_t *start, int64_t *stop, int64_t *step, int64_t *slicelength)
+int slice_unpack(ThreadState *ts, Obj *slice, int64_t *start, int64_t *stop, int64_t *step)
 {
     Slice *s = (Slice *)slice;
     int64_t st = 1, a, b;
@@ -505,6 +504,15 @@ int slice_indices(ThreadState *ts, Obj *slice, int64_t length,
         b = st < 0 ? INT64_MIN : INT64_MAX;
     else if (slice_bound(ts, s->stop, &b) < 0)
         return -1;
+    *start = a;
+    *stop = b;
+    *step = st;
+    return 0;
+}
+
+int64_t slice_adjust(int64_t length, int64_t *start, int64_t *stop, int64_t st)
+{
+    int64_t a = *start, b = *stop;
     if (a < 0) {
         a += length;
         if (a < 0)
@@ -525,8 +533,15 @@ int slice_indices(ThreadState *ts, Obj *slice, int64_t length,
         n = (b - a - 1) / st + 1;
     *start = a;
     *stop = b;
-    *step = st;
-    *slicelength = n;
+    return n;
+}
+
+int slice_indices(ThreadState *ts, Obj *slice, int64_t length,
+                  int64_t *start, int64_t *stop, int64_t *step, int64_t *slicelength)
+{
+    if (slice_unpack(ts, slice, start, stop, step) < 0)
+        return -1;
+    *slicelength = slice_adjust(length, start, stop, *step);
     return 0;
 }
 
