@@ -15,6 +15,7 @@
 #include <string.h>
 #include <inttypes.h>
 #include <sys/mman.h>
+#include <malloc.h>
 
 /* ---- allocation ---- */
 
@@ -59,7 +60,7 @@ static void *small_alloc(int c) {
     return mem;
 }
 
-Obj *obj_alloc(Type *type, size_t size) {
+Obj *obj_try_alloc(Type *type, size_t size) {
     bool gc = type->flags & TF_GC;
     size_t pre = gc ? sizeof(GCLink) : 0;
     size_t total = size + pre;
@@ -68,8 +69,8 @@ Obj *obj_alloc(Type *type, size_t size) {
     if (c >= 0) {
         mem = small_alloc(c);
     } else {
-        mem = calloc(1, total);
-        if (!mem) { fputs("tiny: out of memory\n", stderr); abort(); }
+        mem = total < size ? NULL : calloc(1, total);
+        if (!mem) return NULL;
     }
     Obj *o = (Obj *)(mem + pre);
     o->refcnt = 1;
@@ -79,6 +80,19 @@ Obj *obj_alloc(Type *type, size_t size) {
     if (gc) gc_track(o);
     the_interp.live_objects++;
     return o;
+}
+
+Obj *obj_alloc(Type *type, size_t size) {
+    Obj *o = obj_try_alloc(type, size);
+    if (!o) { fputs("tiny: out of memory\n", stderr); abort(); }
+    return o;
+}
+
+size_t obj_usable_size(Obj *o) {
+    size_t pre = (o->alloc_class & OBJ_GC_PREFIX) ? sizeof(GCLink) : 0;
+    int c = (int)(o->alloc_class & ~OBJ_GC_PREFIX) - 1;
+    if (c >= 0) return ((size_t)(c + 1) << 4) - pre;
+    return malloc_usable_size((char *)o - pre) - pre;
 }
 
 /* Deallocation nesting beyond which objects are queued instead of freed at once, so

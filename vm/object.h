@@ -164,6 +164,7 @@ typedef struct Str {
     int64_t len;       /* bytes */
     int64_t nchars;    /* code points */
     int64_t hash;
+    struct StrIndex *index; /* non-ASCII: offsets of every 64th code point, built on demand */
     uint8_t ascii;     /* len == nchars */
     uint8_t interned;
     char data[];
@@ -298,6 +299,10 @@ extern Obj NotImplemented_obj;
 
 /* Allocates a zeroed object of size bytes with refcount 1 (links it for GC if TF_GC). */
 Obj *obj_alloc(Type *type, size_t size);
+/* obj_alloc that returns NULL, aborting nothing, when the memory cannot be had. */
+Obj *obj_try_alloc(Type *type, size_t size);
+/* Bytes usable from the start of o's header (at least the size it was allocated with). */
+size_t obj_usable_size(Obj *o);
 /* Makes an object immortal (never freed; not counted as a leak). */
 void obj_immortalize(Obj *o);
 /* The type of any value. */

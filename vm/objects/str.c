@@ -37,6 +37,35 @@ static Str *str_alloc(int64_t len)
     return s;
 }
 
+Value str_no_memory(ThreadState *ts)
+{
+    return exc_raise_obj(ts, V_OBJ((Obj *)&T_MemoryError));
+}
+
+/* Largest byte length a str may have: its size must fit in a ssize_t. */
+#define STR_MAX_BYTES (INT64_MAX - (int64_t)offsetof(Str, data) - 64)
+
+Str *str_try_alloc(ThreadState *ts, int64_t len)
+{
+    Str *s = NULL;
+    if (len >= 0 && len <= STR_MAX_BYTES)
+        s = (Str *)obj_try_alloc(&T_str, offsetof(Str, data) + (size_t)len + 1);
+    if (!s) {
+        str_no_memory(ts);
+        return NULL;
+    }
+    s->len = len;
+    s->hash = -1;
+    s->data[len] = 0;
+    return s;
+}
+
+/* Byte length of the UTF-8 sequence starting with byte c. */
+static inline int seq_len(uint8_t c)
+{
+    return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+}
+
 /* Counts the code points of valid UTF-8 text. */
 static int64_t count_chars(const char *p, int64_t n)
 {
@@ -358,35 +387,113 @@ Obj *str_from_codepoint(uint32_t cp)
     return str_new(buf, n);
 }
 
+/* ---- the code point index of non-ASCII strs ---- */
+
+/* Code points between two checkpoints of a StrIndex. */
+#define IDX_STRIDE 64
+
+/* Byte offsets of code points 0, IDX_STRIDE, 2*IDX_STRIDE, ... of a non-ASCII str: offs[k]
+ * for k < n (a prefix, extended on demand; appending to the str leaves it valid). */
+typedef struct StrIndex { int64_t n, cap; int64_t offs[]; } StrIndex;
+
+/* Byte offset n code points after byte offset off (valid UTF-8). */
+static inline int64_t skip_chars(const char *data, int64_t off, int64_t n)
+{
+    const uint8_t *p = (const uint8_t *)data;
+    while (n-- > 0) off += seq_len(p[off]);
+    return off;
+}
+
+/* Extends s's index to checkpoint k (k * IDX_STRIDE < nchars); NULL when out of memory. */
+static StrIndex *idx_reach(Str *s, int64_t k)
+{
+    StrIndex *x = s->index;
+    if (x && k < x->n) return x;
+    if (!x || k >= x->cap) {
+        int64_t cap = s->nchars / IDX_STRIDE + 1;
+        if (cap <= k) cap = k + 1;
+        StrIndex *nx = realloc(x, sizeof(StrIndex) + sizeof(int64_t) * (size_t)cap);
+        if (!nx) return NULL;
+        if (!x) { nx->n = 1; nx->offs[0] = 0; }
+        nx->cap = cap;
+        s->index = x = nx;
+    }
+    int64_t off = x->offs[x->n - 1];
+    while (x->n <= k) {
+        off = skip_chars(s->data, off, IDX_STRIDE);
+        x->offs[x->n++] = off;
+    }
+    return x;
+}
+
 int64_t str_offset(Str *s, int64_t i)
 {
     if (s->ascii) return i;
     if (i <= 0) return 0;
     if (i >= s->nchars) return s->len;
-    const uint8_t *p = (const uint8_t *)s->data;
-    if (i <= s->nchars / 2) {
-        int64_t off = 0, c = 0;
-        while (c < i) {
-            off++;
-            while (off < s->len && (p[off] & 0xC0) == 0x80) off++;
-            c++;
-        }
-        return off;
-    }
-    int64_t off = s->len, c = s->nchars;
-    while (c > i) {
-        off--;
-        while (off > 0 && (p[off] & 0xC0) == 0x80) off--;
-        c--;
-    }
-    return off;
+    int64_t k = i / IDX_STRIDE;
+    if (k == 0) return skip_chars(s->data, 0, i);
+    StrIndex *x = idx_reach(s, k);
+    if (!x) return skip_chars(s->data, 0, i);
+    return skip_chars(s->data, x->offs[k], i - k * IDX_STRIDE);
 }
 
-/* Code point index of byte offset off. */
+/* Code point index of byte offset off (at the start of a code point). */
 static int64_t char_index(Str *s, int64_t off)
 {
     if (s->ascii) return off;
-    return count_chars(s->data, off);
+    if (off < IDX_STRIDE) return count_chars(s->data, off);
+    if (off >= s->len) return s->nchars;
+    /* extend the index past off, then find the last checkpoint at or before it */
+    int64_t last = (s->nchars - 1) / IDX_STRIDE;
+    StrIndex *x = s->index;
+    if (!x || (x->n <= last && x->offs[x->n - 1] <= off)) {
+        x = idx_reach(s, x ? x->n : 1);
+        while (x && x->n <= last && x->offs[x->n - 1] <= off) x = idx_reach(s, x->n);
+        if (!x) return count_chars(s->data, off);
+    }
+    int64_t lo = 0, hi = x->n - 1;
+    while (lo < hi) {
+        int64_t mid = (lo + hi + 1) / 2;
+        if (x->offs[mid] <= off) lo = mid;
+        else hi = mid - 1;
+    }
+    return lo * IDX_STRIDE + count_chars(s->data + x->offs[lo], off - x->offs[lo]);
+}
+
+/* Frees a str's index. */
+static void str_dealloc(Obj *o)
+{
+    free(((Str *)o)->index);
+}
+
+Obj *str_append(ThreadState *ts, Obj *ao, Obj *bo)
+{
+    Str *a = (Str *)ao, *b = (Str *)bo;
+    int64_t need = a->len + b->len;
+    if (b->len == 0) return ao;
+    if ((size_t)need + 1 <= obj_usable_size(ao) - offsetof(Str, data) && !a->interned) {
+        memcpy(a->data + a->len, b->data, (size_t)b->len);
+        a->data[need] = 0;
+        a->len = need;
+        a->nchars += b->nchars;
+        a->ascii &= b->ascii;
+        a->hash = -1;
+        return ao;
+    }
+    /* room for half as much again, so that a loop of appends copies each byte O(1) times */
+    int64_t cap = need <= STR_MAX_BYTES / 3 * 2 ? need + need / 2 : need;
+    Str *r = str_try_alloc(ts, cap);
+    if (!r) return NULL;
+    memcpy(r->data, a->data, (size_t)a->len);
+    memcpy(r->data + a->len, b->data, (size_t)b->len);
+    r->data[need] = 0;
+    r->len = need;
+    r->nchars = a->nchars + b->nchars;
+    r->ascii = a->ascii & b->ascii;
+    if (!a->interned) { r->index = a->index; a->index = NULL; }
+    o_decref(ao);
+    return (Obj *)r;
 }
 
 /* ---- repr ---- */
@@ -528,11 +635,6 @@ static Str *want_str(ThreadState *ts, Value v, const char *fmt)
     return NULL;
 }
 
-/* Byte length of the UTF-8 sequence starting with byte c. */
-static inline int seq_len(uint8_t c)
-{
-    return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-}
 
 /* Decodes the code point ending just before byte offset *off (moving *off back). */
 static uint32_t decode_back(const char *data, int64_t *off)
@@ -671,16 +773,17 @@ static Value str_getitem(ThreadState *ts, Value self, Value key)
             r->ascii = 1;
             return V_OBJ(r);
         }
-        int64_t *offs = malloc(sizeof(int64_t) * (size_t)(s->nchars + 1));
-        int64_t c = 0;
-        for (int64_t o = 0; o < s->len; o++)
-            if (((uint8_t)s->data[o] & 0xC0) != 0x80) offs[c++] = o;
-        offs[c] = s->len;
+        /* walk from the first character picked, |step| characters at a time */
         StrBuf b;
         sb_init(&b);
-        for (int64_t k = 0, j = start; k < n; k++, j += step)
-            sb_putn(&b, s->data + offs[j], offs[j + 1] - offs[j]);
-        free(offs);
+        int64_t off = str_offset(s, start);
+        for (int64_t k = 0; k < n; k++) {
+            int l = seq_len((uint8_t)s->data[off]);
+            sb_putn(&b, s->data + off, l);
+            if (k + 1 == n) break;
+            if (step > 0) off = skip_chars(s->data, off, step);
+            else for (int64_t m = step; m < 0; m++) decode_back(s->data, &off);
+        }
         Obj *r = str_new_valid(b.data, b.len, n);
         sb_free(&b);
         return V_OBJ(r);
@@ -1854,6 +1957,7 @@ Type T_str = {
     .flags = 0,
     .basicsize = sizeof(Str),
     .methods = str_methods,
+    .dealloc = str_dealloc,
     .new_ = str_new_slot,
     .repr = str_repr_slot,
     .str = str_str_slot,

@@ -69,6 +69,14 @@ bool str_eq(Obj *a, Obj *b);
 bool str_eq_cstr(Obj *a, const char *s);
 /* a + b. */
 Obj *str_concat(Obj *a, Obj *b);
+/* a + b where the caller holds the only reference to a, which it gives up: a grows in
+ * place when it has room, else moves to a larger block (half as much again); NULL with
+ * MemoryError pending (a untouched and still the caller's) when there is no memory. */
+Obj *str_append(ThreadState *ts, Obj *a, Obj *b);
+/* Raises MemoryError (no arguments, as CPython's); returns V_NULL. */
+Value str_no_memory(ThreadState *ts);
+/* A new uninitialised str of len bytes (nchars, ascii unset), or NULL with MemoryError. */
+Str *str_try_alloc(ThreadState *ts, int64_t len);
 /* repr() of a str, with CPython's choice of quotes and escapes. */
 Obj *str_repr(Obj *s);
 /* The str of one code point. */
