@@ -618,7 +618,8 @@ fetch:
             default: break;
             }
         }
-        if (op == BINOP_ADD && IS_STR(a) && IS_STR(b)) {
+        if (op == BINOP_ADD && a.tag == VT_OBJ && b.tag == VT_OBJ && a.as.o->type == b.as.o->type &&
+            (IS_STR(a) || OBJ_IS(a, T_bytes))) {
             Obj *ao = AS_OBJ(a), *r;
             /* s += x and s = s + x: the local being assigned lets go of s first, so that
              * a str nothing else holds grows in place (CPython does the same) */
@@ -633,10 +634,16 @@ fetch:
             }
             if (ao->refcnt == 1) {
                 SAVE();
-                r = str_append(ts, ao, AS_OBJ(b));
+                r = IS_STR(a) ? str_append(ts, ao, AS_OBJ(b)) : bytes_append(ts, ao, AS_OBJ(b));
                 if (!r) goto error;
-            } else {
+            } else if (IS_STR(a)) {
                 r = str_concat(ao, AS_OBJ(b));
+                v_decref(a);
+            } else {
+                SAVE();
+                Value rv = obj_binop(ts, a, b, ARG);
+                if (IS_NULL(rv)) goto error;
+                r = AS_OBJ(rv);
                 v_decref(a);
             }
             sp--;

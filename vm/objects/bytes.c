@@ -24,6 +24,46 @@ static Bytes *bytes_alloc(int64_t len)
     return b;
 }
 
+/* bytes_alloc that raises MemoryError (returning NULL) when the memory cannot be had. */
+static Bytes *bytes_try_alloc(ThreadState *ts, int64_t len)
+{
+    Bytes *b = NULL;
+    if (len >= 0 && len <= STR_MAX_BYTES)
+        b = (Bytes *)obj_try_alloc(&T_bytes, sizeof(Bytes) + (size_t)len + 1);
+    if (!b) {
+        str_no_memory(ts);
+        return NULL;
+    }
+    b->len = len;
+    b->hash = -1;
+    b->data[len] = 0;
+    return b;
+}
+
+Obj *bytes_append(ThreadState *ts, Obj *ao, Obj *bo)
+{
+    Bytes *a = (Bytes *)ao, *b = (Bytes *)bo;
+    int64_t need = a->len + b->len;
+    if (b->len == 0) return ao;
+    if ((size_t)need + 1 <= obj_usable_size(ao) - sizeof(Bytes)) {
+        memcpy(a->data + a->len, b->data, (size_t)b->len);
+        a->data[need] = 0;
+        a->len = need;
+        a->hash = -1;
+        return ao;
+    }
+    /* room for half as much again, so that a loop of appends copies each byte O(1) times */
+    int64_t cap = need <= STR_MAX_BYTES / 3 * 2 ? need + need / 2 : need;
+    Bytes *r = bytes_try_alloc(ts, cap);
+    if (!r) return NULL;
+    memcpy(r->data, a->data, (size_t)a->len);
+    memcpy(r->data + a->len, b->data, (size_t)b->len);
+    r->data[need] = 0;
+    r->len = need;
+    o_decref(ao);
+    return (Obj *)r;
+}
+
 Obj *bytes_new(const void *data, int64_t len)
 {
     Bytes *b = bytes_alloc(len);
@@ -385,9 +425,16 @@ static Value bytes_binop(ThreadState *ts, Value a, Value b, int op)
                              obj_type_name(n));
         Bytes *x = AS_BYTES(s);
         if (k <= 0 || x->len == 0) return V_OBJ(bytes_new("", 0));
-        if (x->len > INT64_MAX / 2 / k) return exc_raise(ts, &T_OverflowError, "repeated bytes are too long");
-        Bytes *r = bytes_alloc(x->len * k);
-        for (int64_t i = 0; i < k; i++) memcpy(r->data + i * x->len, x->data, (size_t)x->len);
+        if (x->len > INT64_MAX / k) return exc_raise(ts, &T_OverflowError, "repeated bytes are too long");
+        Bytes *r = bytes_try_alloc(ts, x->len * k);
+        if (!r) return V_NULL;
+        int64_t total = x->len * k, done = x->len;
+        memcpy(r->data, x->data, (size_t)x->len);
+        while (done < total) {
+            int64_t m = done <= total - done ? done : total - done;
+            memcpy(r->data + done, r->data, (size_t)m);
+            done += m;
+        }
         return V_OBJ(r);
     }
     return V_NOTIMPL;
@@ -695,6 +742,23 @@ static Value mb_replace(ThreadState *ts, Value *args, int nargs, Obj *kw)
     StrBuf sb;
     sb_init(&sb);
     int64_t k = 0;
+    if (nw->len > old->len) {
+        /* a growing result is measured first, so a huge one fails at once (as CPython) */
+        int64_t n = 0, pos = 0, total;
+        if (old->len == 0) n = b->len + 1 < count ? b->len + 1 : count;
+        else {
+            while (n < count) {
+                int64_t r = bfind(b->data + pos, b->len - pos, old->data, old->len, false);
+                if (r < 0) break;
+                pos += r + old->len;
+                n++;
+            }
+        }
+        if (__builtin_mul_overflow(n, nw->len - old->len, &total) ||
+            __builtin_add_overflow(total, b->len, &total))
+            return exc_raise(ts, &T_OverflowError, "replace bytes is too long");
+        if (sb_try_reserve(ts, &sb, total) < 0) return V_NULL;
+    }
     if (old->len == 0) {
         if (count > 0) { sb_putn(&sb, (const char *)nw->data, nw->len); k++; }
         for (int64_t i = 0; i < b->len; i++) {

@@ -42,9 +42,6 @@ Value str_no_memory(ThreadState *ts)
     return exc_raise_obj(ts, V_OBJ((Obj *)&T_MemoryError));
 }
 
-/* Largest byte length a str may have: its size must fit in a ssize_t. */
-#define STR_MAX_BYTES (INT64_MAX - (int64_t)offsetof(Str, data) - 64)
-
 Str *str_try_alloc(ThreadState *ts, int64_t len)
 {
     Str *s = NULL;
@@ -545,14 +542,60 @@ void sb_init(StrBuf *b)
     b->len = b->cap = 0;
 }
 
-/* Makes room for n more bytes (plus a NUL). */
+/* The capacity to grow a buffer of cap bytes to for need bytes: doubling; 0 if too large. */
+static int64_t grown_cap(int64_t cap, int64_t need)
+{
+    if (need > STR_MAX_BYTES) return 0;
+    if (cap < 64) cap = 64;
+    while (cap < need) cap = cap > STR_MAX_BYTES / 2 ? need : cap * 2;
+    return cap;
+}
+
+/* Makes room for n more bytes (plus a NUL); out of memory is fatal here (sb_try_reserve
+ * raises MemoryError instead). */
 static inline void sb_reserve(StrBuf *b, int64_t n)
 {
     if (b->len + n + 1 <= b->cap) return;
-    int64_t cap = b->cap ? b->cap * 2 : 64;
-    while (cap < b->len + n + 1) cap *= 2;
-    b->data = realloc(b->data, (size_t)cap);
+    int64_t cap = grown_cap(b->cap, b->len + n + 1);
+    char *d = cap ? realloc(b->data, (size_t)cap) : NULL;
+    if (!d) { fputs("tiny: out of memory\n", stderr); abort(); }
+    b->data = d;
     b->cap = cap;
+}
+
+int sb_try_reserve(ThreadState *ts, StrBuf *b, int64_t n)
+{
+    if (n < 0 || n > STR_MAX_BYTES - 1 - b->len) { str_no_memory(ts); return -1; }
+    if (b->len + n + 1 <= b->cap) return 0;
+    int64_t cap = grown_cap(b->cap, b->len + n + 1);
+    char *d = cap ? realloc(b->data, (size_t)cap) : NULL;
+    if (!d) { str_no_memory(ts); return -1; }
+    b->data = d;
+    b->cap = cap;
+    return 0;
+}
+
+void str_fill(char *dst, const char *fill, int filllen, int64_t n)
+{
+    if (n <= 0) return;
+    if (filllen == 1) { memset(dst, fill[0], (size_t)n); return; }
+    int64_t total = n * filllen, done = filllen;
+    memcpy(dst, fill, (size_t)filllen);
+    while (done < total) {
+        int64_t k = done <= total - done ? done : total - done;
+        memcpy(dst + done, dst, (size_t)k);
+        done += k;
+    }
+}
+
+int sb_fill(ThreadState *ts, StrBuf *b, const char *fill, int filllen, int64_t n)
+{
+    if (n <= 0) return 0;
+    if (n > STR_MAX_BYTES / filllen) { str_no_memory(ts); return -1; }
+    if (sb_try_reserve(ts, b, n * filllen) < 0) return -1;
+    str_fill(b->data + b->len, fill, filllen, n);
+    b->len += n * filllen;
+    return 0;
 }
 
 void sb_putc(StrBuf *b, char c)
@@ -844,9 +887,12 @@ static Value str_repeat(ThreadState *ts, Str *s, int64_t n)
 {
     if (n <= 0 || s->len == 0) return V_OBJ(char_strs[128]);
     if (n == 1) return v_new(V_OBJ(s));
-    if (s->len > INT64_MAX / 2 / n) return exc_raise(ts, &T_OverflowError, "repeated string is too long");
+    /* too many characters is an OverflowError, too many bytes a MemoryError (as CPython) */
+    if (s->nchars > INT64_MAX / n) return exc_raise(ts, &T_OverflowError, "repeated string is too long");
+    if (s->len > STR_MAX_BYTES / n) return str_no_memory(ts);
     int64_t total = s->len * n;
-    Str *r = str_alloc(total);
+    Str *r = str_try_alloc(ts, total);
+    if (!r) return V_NULL;
     if (s->len == 1) memset(r->data, s->data[0], (size_t)total);
     else {
         memcpy(r->data, s->data, (size_t)s->len);
@@ -1206,7 +1252,10 @@ static Value m_join(ThreadState *ts, Value *args, int nargs, Obj *kw)
         v_decref(tmp);
         return r;
     }
-    int64_t total = sep->len * (n - 1), nch = sep->nchars * (n - 1);
+    /* too many characters is an OverflowError, too many bytes a MemoryError (as CPython) */
+    int64_t total, nch;
+    bool too_long = __builtin_mul_overflow(sep->nchars, n - 1, &nch);
+    bool too_big = __builtin_mul_overflow(sep->len, n - 1, &total);
     for (int64_t i = 0; i < n; i++) {
         if (!IS_STR(items[i])) {
             exc_raise(ts, &T_TypeError, "sequence item %lld: expected str instance, %s found",
@@ -1214,10 +1263,14 @@ static Value m_join(ThreadState *ts, Value *args, int nargs, Obj *kw)
             v_decref(tmp);
             return V_NULL;
         }
-        total += AS_STR(items[i])->len;
-        nch += AS_STR(items[i])->nchars;
+        too_big |= __builtin_add_overflow(total, AS_STR(items[i])->len, &total);
+        too_long |= __builtin_add_overflow(nch, AS_STR(items[i])->nchars, &nch);
     }
-    Str *r = str_alloc(total);
+    Str *r = NULL;
+    if (too_long) exc_raise(ts, &T_OverflowError, "join() result is too long for a Python string");
+    else if (too_big) str_no_memory(ts);
+    else r = str_try_alloc(ts, total);
+    if (!r) { v_decref(tmp); return V_NULL; }
     char *p = r->data;
     for (int64_t i = 0; i < n; i++) {
         if (i && sep->len) {
@@ -1293,6 +1346,26 @@ static Value m_replace(ThreadState *ts, Value *args, int nargs, Obj *kw)
     StrBuf b;
     sb_init(&b);
     int64_t k = 0;
+    if (new_->len > old->len) {
+        /* a growing result is measured first, so a huge one fails at once (as CPython) */
+        int64_t n = 0, pos = 0, total, nch;
+        if (old->len == 0) n = s->nchars + 1 < count ? s->nchars + 1 : count;
+        else {
+            while (n < count) {
+                int64_t r = find_fwd(s->data + pos, s->len - pos, old->data, old->len);
+                if (r < 0) break;
+                pos += r + old->len;
+                n++;
+            }
+        }
+        if (__builtin_mul_overflow(n, new_->nchars - old->nchars, &nch) ||
+            __builtin_add_overflow(nch, s->nchars, &nch))
+            return exc_raise(ts, &T_OverflowError, "replace string is too long");
+        if (__builtin_mul_overflow(n, new_->len - old->len, &total) ||
+            __builtin_add_overflow(total, s->len, &total))
+            return str_no_memory(ts);
+        if (sb_try_reserve(ts, &b, total) < 0) return V_NULL;
+    }
     if (old->len == 0) {
         const char *p = s->data, *end = p + s->len;
         if (count > 0) { sb_putn(&b, new_->data, new_->len); k++; }
@@ -1679,16 +1752,21 @@ static int pad_args(ThreadState *ts, Value *args, int nargs, Obj *kw, const char
     return 0;
 }
 
-/* s padded with left and right copies of fill. */
-static Value pad(Str *s, int64_t left, int64_t right, const char *fill, int filllen)
+/* s padded with left and right copies of fill (left + right + s->nchars fits an int64). */
+static Value pad(ThreadState *ts, Str *s, int64_t left, int64_t right, const char *fill, int filllen)
 {
-    int64_t total = s->len + (left + right) * filllen;
-    Str *r = str_alloc(total);
+    int64_t total;
+    if (__builtin_mul_overflow(left + right, (int64_t)filllen, &total) ||
+        __builtin_add_overflow(total, s->len, &total))
+        return str_no_memory(ts);
+    Str *r = str_try_alloc(ts, total);
+    if (!r) return V_NULL;
     char *p = r->data;
-    for (int64_t i = 0; i < left; i++) { memcpy(p, fill, (size_t)filllen); p += filllen; }
+    str_fill(p, fill, filllen, left);
+    p += left * filllen;
     memcpy(p, s->data, (size_t)s->len);
     p += s->len;
-    for (int64_t i = 0; i < right; i++) { memcpy(p, fill, (size_t)filllen); p += filllen; }
+    str_fill(p, fill, filllen, right);
     r->nchars = s->nchars + left + right;
     r->ascii = r->nchars == total;
     return V_OBJ(r);
@@ -1707,7 +1785,7 @@ static Value just_impl(ThreadState *ts, Value *args, int nargs, Obj *kw, const c
     if (kind == 0) left = marg / 2 + (marg & width & 1);
     else if (kind == 1) left = 0;
     else left = marg;
-    return pad(s, left, marg - left, fill, fl);
+    return pad(ts, s, left, marg - left, fill, fl);
 }
 
 static Value m_center(ThreadState *ts, Value *a, int n, Obj *kw) { return just_impl(ts, a, n, kw, "center", 0); }
@@ -1722,7 +1800,9 @@ static Value m_zfill(ThreadState *ts, Value *args, int nargs, Obj *kw)
     Str *s = SELF;
     if (width <= s->nchars) return v_new(args[0]);
     int64_t fill = width - s->nchars;
-    Str *r = str_alloc(s->len + fill);
+    if (fill > STR_MAX_BYTES - s->len) return str_no_memory(ts);
+    Str *r = str_try_alloc(ts, s->len + fill);
+    if (!r) return V_NULL;
     int sign = s->len > 0 && (s->data[0] == '+' || s->data[0] == '-');
     if (sign) r->data[0] = s->data[0];
     memset(r->data + sign, '0', (size_t)fill);
@@ -1767,30 +1847,53 @@ static Value m_expandtabs(ThreadState *ts, Value *args, int nargs, Obj *kw)
     if (uarg_parse(ts, "expandtabs", args + 1, nargs - 1, kw, 0, names, a) < 0) return V_NULL;
     int64_t tab = 8;
     if (!IS_NULL(a[0]) && uarg_index(ts, a[0], &tab) < 0) return V_NULL;
+    if (tab > INT32_MAX || tab < INT32_MIN)
+        return exc_raise(ts, &T_OverflowError, "Python int too large to convert to C int");
     Str *s = SELF;
-    StrBuf b;
-    sb_init(&b);
-    int64_t col = 0;
+    if (!memchr(s->data, '\t', (size_t)s->len)) return v_new(args[0]);
+    /* measure first (CPython's OverflowError past ssize_t), then fill */
+    int64_t col = 0, total = 0;
     const char *p = s->data, *end = p + s->len;
-    while (p < end) {
+    for (; p < end; p++) {
         char c = *p;
         if (c == '\t') {
             if (tab > 0) {
                 int64_t k = tab - col % tab;
-                for (int64_t i = 0; i < k; i++) sb_putc(&b, ' ');
-                col += k;
+                if (__builtin_add_overflow(col, k, &col) || __builtin_add_overflow(total, k, &total))
+                    return exc_raise(ts, &T_OverflowError, "result too long");
             }
-            p++;
         } else {
-            int l = seq_len((uint8_t)c);
-            sb_putn(&b, p, l);
-            p += l;
-            col++;
+            if (((uint8_t)c & 0xC0) != 0x80) col++;
+            if (c == '\n' || c == '\r') col = 0;
+            if (__builtin_add_overflow(total, 1, &total))
+                return exc_raise(ts, &T_OverflowError, "result too long");
+        }
+    }
+    Str *r = str_try_alloc(ts, total);
+    if (!r) return V_NULL;
+    char *d = r->data;
+    col = 0;
+    int64_t nch = 0;
+    for (p = s->data; p < end; p++) {
+        char c = *p;
+        if (c == '\t') {
+            if (tab > 0) {
+                int64_t k = tab - col % tab;
+                memset(d, ' ', (size_t)k);
+                d += k;
+                col += k;
+                nch += k;
+            }
+        } else {
+            *d++ = c;
+            if (((uint8_t)c & 0xC0) != 0x80) { col++; nch++; }
             if (c == '\n' || c == '\r') col = 0;
         }
     }
-    Obj *r = str_new_valid(b.data ? b.data : "", b.len, -1);
-    sb_free(&b);
+    r->len = d - r->data;
+    r->data[r->len] = 0;
+    r->nchars = nch;
+    r->ascii = nch == r->len;
     return V_OBJ(r);
 }
 

@@ -40,6 +40,20 @@ typedef enum {
 extern Obj *wk_names[NM__COUNT];
 #define NAME(n) (wk_names[NM_##n])
 
+/* Largest byte length a str may have: its size must fit in a ssize_t. Sanitizer
+ * allocators abort, or map lazily and let the first write exhaust memory, where malloc
+ * would fail: under them strs past 64 GiB are refused up front with MemoryError. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define STR_MAX_BYTES ((int64_t)1 << 36)
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define STR_MAX_BYTES ((int64_t)1 << 36)
+#endif
+#endif
+#ifndef STR_MAX_BYTES
+#define STR_MAX_BYTES (INT64_MAX - (int64_t)offsetof(Str, data) - 64)
+#endif
+
 #define STR_DATA(o) (((Str *)(o))->data)
 #define STR_LEN(o)  (((Str *)(o))->len)
 
@@ -95,6 +109,12 @@ void sb_putc(StrBuf *b, char c);
 void sb_putn(StrBuf *b, const char *s, int64_t n);
 void sb_puts(StrBuf *b, const char *s);
 void sb_printf(StrBuf *b, const char *fmt, ...);
+/* Makes room for n more bytes; -1 with MemoryError when they cannot be had. */
+int sb_try_reserve(ThreadState *ts, StrBuf *b, int64_t n);
+/* Appends n copies of fill (filllen bytes); -1 with MemoryError. */
+int sb_fill(ThreadState *ts, StrBuf *b, const char *fill, int filllen, int64_t n);
+/* Writes n copies of fill (filllen bytes) at dst. */
+void str_fill(char *dst, const char *fill, int filllen, int64_t n);
 /* Appends str(v) (or repr) to the buffer; -1 on error. */
 int sb_put_value(ThreadState *ts, StrBuf *b, Value v, bool use_repr);
 /* Turns the buffer into a str and resets it. */
@@ -104,6 +124,8 @@ void sb_free(StrBuf *b);
 
 /* A new bytes object (copied). */
 Obj *bytes_new(const void *data, int64_t len);
+/* a + b for bytes where the caller holds the only reference to a (as str_append). */
+Obj *bytes_append(ThreadState *ts, Obj *a, Obj *b);
 /* repr() of bytes: b'...'. */
 Obj *bytes_repr(Obj *b);
 /* Decodes bytes to a str (codecs utf-8, ascii, latin-1; errors strict, ignore, replace,
