@@ -461,7 +461,8 @@ static int64_t char_index(Str *s, int64_t off)
 /* Frees a str's index. */
 static void str_dealloc(Obj *o)
 {
-    free(((Str *)o)->index);
+    Str *s = (Str *)o;
+    if (s->index) free(s->index);
 }
 
 Obj *str_append(ThreadState *ts, Obj *ao, Obj *bo)
