@@ -619,8 +619,9 @@ fetch:
             }
         }
         if (op == BINOP_ADD && a.tag == VT_OBJ && b.tag == VT_OBJ && a.as.o->type == b.as.o->type &&
-            (IS_STR(a) || OBJ_IS(a, T_bytes))) {
+            (a.as.o->type == &T_str || a.as.o->type == &T_bytes)) {
             Obj *ao = AS_OBJ(a), *r;
+            bool is_str = ao->type == &T_str;
             /* s += x and s = s + x: the local being assigned lets go of s first, so that
              * a str nothing else holds grows in place (CPython does the same) */
             if (ao->refcnt == 2) {
@@ -634,9 +635,9 @@ fetch:
             }
             if (ao->refcnt == 1) {
                 SAVE();
-                r = IS_STR(a) ? str_append(ts, ao, AS_OBJ(b)) : bytes_append(ts, ao, AS_OBJ(b));
+                r = is_str ? str_append(ts, ao, AS_OBJ(b)) : bytes_append(ts, ao, AS_OBJ(b));
                 if (!r) goto error;
-            } else if (IS_STR(a)) {
+            } else if (is_str) {
                 r = str_concat(ao, AS_OBJ(b));
                 v_decref(a);
             } else {

@@ -60,7 +60,8 @@ static void *small_alloc(int c) {
     return mem;
 }
 
-Obj *obj_try_alloc(Type *type, size_t size) {
+/* A new object of size bytes; NULL when the memory cannot be had, or abort if fatal. */
+static inline __attribute__((always_inline)) Obj *alloc_obj(Type *type, size_t size, bool fatal) {
     bool gc = type->flags & TF_GC;
     size_t pre = gc ? sizeof(GCLink) : 0;
     size_t total = size + pre;
@@ -70,7 +71,10 @@ Obj *obj_try_alloc(Type *type, size_t size) {
         mem = small_alloc(c);
     } else {
         mem = total < size ? NULL : calloc(1, total);
-        if (!mem) return NULL;
+        if (!mem) {
+            if (fatal) { fputs("tiny: out of memory\n", stderr); abort(); }
+            return NULL;
+        }
     }
     Obj *o = (Obj *)(mem + pre);
     o->refcnt = 1;
@@ -82,11 +86,9 @@ Obj *obj_try_alloc(Type *type, size_t size) {
     return o;
 }
 
-Obj *obj_alloc(Type *type, size_t size) {
-    Obj *o = obj_try_alloc(type, size);
-    if (!o) { fputs("tiny: out of memory\n", stderr); abort(); }
-    return o;
-}
+Obj *obj_alloc(Type *type, size_t size) { return alloc_obj(type, size, true); }
+
+Obj *obj_try_alloc(Type *type, size_t size) { return alloc_obj(type, size, false); }
 
 size_t obj_usable_size(Obj *o) {
     size_t pre = (o->alloc_class & OBJ_GC_PREFIX) ? sizeof(GCLink) : 0;

@@ -164,10 +164,15 @@ static int64_t count_utf8(const char *p, int64_t n)
 static Value pad_out(ThreadState *ts, const Spec *sp, char align, const char *pre, int64_t prelen,
                      const char *body, int64_t bodylen)
 {
-    int64_t nch = prelen + count_utf8(body, bodylen);
+    int64_t nch = sp->width > 0 ? prelen + count_utf8(body, bodylen) : 0;
     int64_t padn = sp->width > nch ? sp->width - nch : 0;
     StrBuf b;
     sb_init(&b);
+    if (padn == 0) {
+        sb_putn(&b, pre, prelen);
+        sb_putn(&b, body, bodylen);
+        return V_OBJ(sb_finish(&b));
+    }
     int64_t left = 0, right = 0;
     if (align == '<') right = padn;
     else if (align == '^') { left = padn / 2; right = padn - left; }
@@ -673,8 +678,13 @@ Value fmt_str_format(ThreadState *ts, Obj *fmt, Value *args, int nargs, Obj *kwn
 static int pct_pad(ThreadState *ts, StrBuf *out, const char *pre, int prelen, const char *body,
                    int64_t blen, int64_t width, bool left, bool zero)
 {
-    int64_t nch = prelen + count_utf8(body, blen);
+    int64_t nch = width > 0 ? prelen + count_utf8(body, blen) : 0;
     int64_t padn = width > nch ? width - nch : 0;
+    if (padn == 0) {
+        sb_putn(out, pre, prelen);
+        sb_putn(out, body, blen);
+        return 0;
+    }
     if (padn > STR_MAX_BYTES - prelen - blen) { str_no_memory(ts); return -1; }
     if (sb_try_reserve(ts, out, padn + prelen + blen) < 0) return -1;
     if (left) {

@@ -564,7 +564,7 @@ static inline void sb_reserve(StrBuf *b, int64_t n)
     b->cap = cap;
 }
 
-int sb_try_reserve(ThreadState *ts, StrBuf *b, int64_t n)
+int sb_grow(ThreadState *ts, StrBuf *b, int64_t n)
 {
     if (n < 0 || n > STR_MAX_BYTES - 1 - b->len) { str_no_memory(ts); return -1; }
     if (b->len + n + 1 <= b->cap) return 0;
@@ -589,9 +589,8 @@ void str_fill(char *dst, const char *fill, int filllen, int64_t n)
     }
 }
 
-int sb_fill(ThreadState *ts, StrBuf *b, const char *fill, int filllen, int64_t n)
+int sb_fill_n(ThreadState *ts, StrBuf *b, const char *fill, int filllen, int64_t n)
 {
-    if (n <= 0) return 0;
     if (n > STR_MAX_BYTES / filllen) { str_no_memory(ts); return -1; }
     if (sb_try_reserve(ts, b, n * filllen) < 0) return -1;
     str_fill(b->data + b->len, fill, filllen, n);

@@ -109,10 +109,19 @@ void sb_putc(StrBuf *b, char c);
 void sb_putn(StrBuf *b, const char *s, int64_t n);
 void sb_puts(StrBuf *b, const char *s);
 void sb_printf(StrBuf *b, const char *fmt, ...);
+/* The slow paths of sb_try_reserve and sb_fill. */
+int sb_grow(ThreadState *ts, StrBuf *b, int64_t n);
+int sb_fill_n(ThreadState *ts, StrBuf *b, const char *fill, int filllen, int64_t n);
 /* Makes room for n more bytes; -1 with MemoryError when they cannot be had. */
-int sb_try_reserve(ThreadState *ts, StrBuf *b, int64_t n);
+static inline int sb_try_reserve(ThreadState *ts, StrBuf *b, int64_t n)
+{
+    return n >= 0 && n < b->cap - b->len ? 0 : sb_grow(ts, b, n);
+}
 /* Appends n copies of fill (filllen bytes); -1 with MemoryError. */
-int sb_fill(ThreadState *ts, StrBuf *b, const char *fill, int filllen, int64_t n);
+static inline int sb_fill(ThreadState *ts, StrBuf *b, const char *fill, int filllen, int64_t n)
+{
+    return n <= 0 ? 0 : sb_fill_n(ts, b, fill, filllen, n);
+}
 /* Writes n copies of fill (filllen bytes) at dst. */
 void str_fill(char *dst, const char *fill, int filllen, int64_t n);
 /* Appends str(v) (or repr) to the buffer; -1 on error. */
