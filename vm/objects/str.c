@@ -443,6 +443,7 @@ static int64_t char_index(Str *s, int64_t off)
     if (off >= s->len) return s->nchars;
     /* extend the index past off, then find the last checkpoint at or before it */
     int64_t last = (s->nchars - 1) / IDX_STRIDE;
+    if (last == 0) return count_chars(s->data, off);
     StrIndex *x = s->index;
     if (!x || (x->n <= last && x->offs[x->n - 1] <= off)) {
         x = idx_reach(s, x ? x->n : 1);
