@@ -387,7 +387,7 @@ Obj *str_from_codepoint(uint32_t cp)
 /* ---- the code point index of non-ASCII strs ---- */
 
 /* Code points between two checkpoints of a StrIndex. */
-#define IDX_STRIDE 64
+#define IDX_STRIDE 32
 
 /* Byte offsets of code points 0, IDX_STRIDE, 2*IDX_STRIDE, ... of a non-ASCII str: offs[k]
  * for k < n (a prefix, extended on demand; appending to the str leaves it valid). */
@@ -423,16 +423,33 @@ static StrIndex *idx_reach(Str *s, int64_t k)
     return x;
 }
 
+/* Byte offset n code points before byte offset off (valid UTF-8). */
+static inline int64_t back_chars(const char *data, int64_t off, int64_t n)
+{
+    const uint8_t *p = (const uint8_t *)data;
+    while (n-- > 0) {
+        off--;
+        while ((p[off] & 0xC0) == 0x80) off--;
+    }
+    return off;
+}
+
 int64_t str_offset(Str *s, int64_t i)
 {
     if (s->ascii) return i;
     if (i <= 0) return 0;
     if (i >= s->nchars) return s->len;
-    int64_t k = i / IDX_STRIDE;
+    /* walk from the nearer of the checkpoints (or ends) around i */
+    int64_t k = i / IDX_STRIDE, r = i - k * IDX_STRIDE;
+    if (r > IDX_STRIDE / 2) {
+        if ((k + 1) * IDX_STRIDE >= s->nchars) return back_chars(s->data, s->len, s->nchars - i);
+        StrIndex *x = idx_reach(s, k + 1);
+        if (x) return back_chars(s->data, x->offs[k + 1], IDX_STRIDE - r);
+    }
     if (k == 0) return skip_chars(s->data, 0, i);
     StrIndex *x = idx_reach(s, k);
     if (!x) return skip_chars(s->data, 0, i);
-    return skip_chars(s->data, x->offs[k], i - k * IDX_STRIDE);
+    return skip_chars(s->data, x->offs[k], r);
 }
 
 /* Code point index of byte offset off (at the start of a code point). */
