@@ -164,7 +164,7 @@ typedef struct Str {
     int64_t len;       /* bytes */
     int64_t nchars;    /* code points */
     int64_t hash;
-    struct StrIndex *index; /* non-ASCII: offsets of every 64th code point, built on demand */
+    struct StrIndex *index; /* non-ASCII: offsets of every 32nd code point, built on demand */
     uint8_t ascii;     /* len == nchars */
     uint8_t interned;
     char data[];
