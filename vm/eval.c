@@ -16,6 +16,7 @@
 #include "eval.h"
 #include "state.h"
 #include "objects/str.h"
+#include "objects/bytes.h"
 #include "objects/containers.h"
 #include "objects/num.h"
 #include "exc.h"

@@ -618,11 +618,37 @@ fetch:
             default: break;
             }
         }
-        if (op == BINOP_ADD && IS_STR(a) && IS_STR(b)) {
-            Obj *r = str_concat(AS_OBJ(a), AS_OBJ(b));
+        if (op == BINOP_ADD && a.tag == VT_OBJ && b.tag == VT_OBJ && a.as.o->type == b.as.o->type &&
+            (a.as.o->type == &T_str || a.as.o->type == &T_bytes)) {
+            Obj *ao = AS_OBJ(a), *r;
+            bool is_str = ao->type == &T_str;
+            /* s += x and s = s + x: the local being assigned lets go of s first, so that
+             * a str nothing else holds grows in place (CPython does the same) */
+            if (ao->refcnt == 2) {
+                uint32_t nx = *ip;
+                Value *dst = &locals[INSTR_ARG(nx)];
+                if ((INSTR_OP(nx) == OP_STORE_FAST || INSTR_OP(nx) == OP_STORE_FAST_LOAD_FAST) &&
+                    dst->tag == VT_OBJ && dst->as.o == ao) {
+                    *dst = V_NULL;
+                    ao->refcnt--;
+                }
+            }
+            if (ao->refcnt == 1) {
+                SAVE();
+                r = is_str ? str_append(ts, ao, AS_OBJ(b)) : bytes_append(ts, ao, AS_OBJ(b));
+                if (!r) goto error;
+            } else if (is_str) {
+                r = str_concat(ao, AS_OBJ(b));
+                v_decref(a);
+            } else {
+                SAVE();
+                Value rv = obj_binop(ts, a, b, ARG);
+                if (IS_NULL(rv)) goto error;
+                r = AS_OBJ(rv);
+                v_decref(a);
+            }
             sp--;
             sp[-1] = V_OBJ(r);
-            v_decref(a);
             v_decref(b);
             DISPATCH();
         }

@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
+#include <malloc.h>
 
 /* ---- allocation ---- */
 
@@ -62,8 +63,8 @@ static void *small_alloc(int c) {
     return mem;
 }
 
-/* Allocates and initialises an object; NULL when calloc fails. */
-static Obj *alloc_obj(Type *type, size_t size) {
+/* A new object of size bytes; NULL when the memory cannot be had, or abort if fatal. */
+static inline __attribute__((always_inline)) Obj *alloc_obj(Type *type, size_t size, bool fatal) {
     bool gc = type->flags & TF_GC;
     size_t pre = gc ? sizeof(GCLink) : 0;
     size_t total = size + pre;
@@ -72,8 +73,11 @@ static Obj *alloc_obj(Type *type, size_t size) {
     if (c >= 0) {
         mem = small_alloc(c);
     } else {
-        mem = calloc(1, total);
-        if (!mem) return NULL;
+        mem = total < size ? NULL : calloc(1, total);
+        if (!mem) {
+            if (fatal) { fputs("tiny: out of memory\n", stderr); abort(); }
+            return NULL;
+        }
     }
     Obj *o = (Obj *)(mem + pre);
     o->refcnt = 1;
@@ -85,10 +89,15 @@ static Obj *alloc_obj(Type *type, size_t size) {
     return o;
 }
 
-Obj *obj_alloc(Type *type, size_t size) {
-    Obj *o = alloc_obj(type, size);
-    if (!o) { fputs("tiny: out of memory\n", stderr); abort(); }
-    return o;
+Obj *obj_alloc(Type *type, size_t size) { return alloc_obj(type, size, true); }
+
+Obj *obj_try_alloc(Type *type, size_t size) { return alloc_obj(type, size, false); }
+
+size_t obj_usable_size(Obj *o) {
+    size_t pre = (o->alloc_class & OBJ_GC_PREFIX) ? sizeof(GCLink) : 0;
+    int c = (int)(o->alloc_class & ~OBJ_GC_PREFIX) - 1;
+    if (c >= 0) return ((size_t)(c + 1) << 4) - pre;
+    return malloc_usable_size((char *)o - pre) - pre;
 }
 
 size_t obj_alloc_limit(void) {
@@ -105,7 +114,7 @@ size_t obj_alloc_limit(void) {
 }
 
 Obj *obj_alloc_var(ThreadState *ts, Type *type, size_t size) {
-    Obj *o = size <= obj_alloc_limit() ? alloc_obj(type, size) : NULL;
+    Obj *o = size <= obj_alloc_limit() ? alloc_obj(type, size, false) : NULL;
     if (!o) exc_raise_obj(ts, V_OBJ(&T_MemoryError.hdr));
     return o;
 }

@@ -164,6 +164,7 @@ typedef struct Str {
     int64_t len;       /* bytes */
     int64_t nchars;    /* code points */
     int64_t hash;
+    struct StrIndex *index; /* non-ASCII: offsets of every 32nd code point, built on demand */
     uint8_t ascii;     /* len == nchars */
     uint8_t interned;
     char data[];
@@ -305,6 +306,10 @@ Obj *obj_alloc(Type *type, size_t size);
 Obj *obj_alloc_var(ThreadState *ts, Type *type, size_t size);
 /* The largest size obj_alloc_var tries: the machine's RAM plus swap. */
 size_t obj_alloc_limit(void);
+/* obj_alloc that returns NULL, aborting nothing, when the memory cannot be had. */
+Obj *obj_try_alloc(Type *type, size_t size);
+/* Bytes usable from the start of o's header (at least the size it was allocated with). */
+size_t obj_usable_size(Obj *o);
 /* Makes an object immortal (never freed; not counted as a leak). */
 void obj_immortalize(Obj *o);
 /* The type of any value. */

@@ -2,11 +2,11 @@
  * indexing, iteration, + and *, the common methods, and UTF-8/ASCII/Latin-1 decoding. */
 #define _GNU_SOURCE
 #include "objects/str.h"
-#include "objects/bytes.h"
 #include "state.h"
 #include "exc.h"
 #include "objects/containers.h"
 #include "objects/unicode.h"
+#include "objects/bytes.h"
 #include "args.h"
 #include <stdlib.h>
 #include <string.h>
@@ -26,19 +26,44 @@ static Bytes *bytes_alloc(int64_t len)
     return b;
 }
 
-/* bytes_alloc for a size the program chose: NULL with MemoryError when it is too large. */
-static Bytes *bytes_alloc_checked(ThreadState *ts, int64_t len)
+/* bytes_alloc that raises MemoryError (returning NULL) when the memory cannot be had. */
+static Bytes *bytes_try_alloc(ThreadState *ts, int64_t len)
 {
-    if ((uint64_t)len > obj_alloc_limit()) {
-        exc_raise_obj(ts, V_OBJ(&T_MemoryError.hdr));
+    Bytes *b = NULL;
+    if (len >= 0 && len <= STR_MAX_BYTES)
+        b = (Bytes *)obj_try_alloc(&T_bytes, sizeof(Bytes) + (size_t)len + 1);
+    if (!b) {
+        str_no_memory(ts);
         return NULL;
     }
-    Bytes *b = (Bytes *)obj_alloc_var(ts, &T_bytes, sizeof(Bytes) + (size_t)len + 1);
-    if (!b) return NULL;
     b->len = len;
     b->hash = -1;
     b->data[len] = 0;
     return b;
+}
+
+Obj *bytes_append(ThreadState *ts, Obj *ao, Obj *bo)
+{
+    Bytes *a = (Bytes *)ao, *b = (Bytes *)bo;
+    int64_t need = a->len + b->len;
+    if (b->len == 0) return ao;
+    if ((size_t)need + 1 <= obj_usable_size(ao) - sizeof(Bytes)) {
+        memcpy(a->data + a->len, b->data, (size_t)b->len);
+        a->data[need] = 0;
+        a->len = need;
+        a->hash = -1;
+        return ao;
+    }
+    /* room for half as much again, so that a loop of appends copies each byte O(1) times */
+    int64_t cap = need <= STR_MAX_BYTES / 3 * 2 ? need + need / 2 : need;
+    Bytes *r = bytes_try_alloc(ts, cap);
+    if (!r) return NULL;
+    memcpy(r->data, a->data, (size_t)a->len);
+    memcpy(r->data + a->len, b->data, (size_t)b->len);
+    r->data[need] = 0;
+    r->len = need;
+    o_decref(ao);
+    return (Obj *)r;
 }
 
 Obj *bytes_new(const void *data, int64_t len)
@@ -218,7 +243,7 @@ static Value bytes_new_slot(ThreadState *ts, Type *type, Value *args, int nargs,
     if (IS_BYTES(src)) return v_new(src);
     if (IS_INTLIKE(src)) {
         if (AS_INT(src) < 0) return exc_raise(ts, &T_ValueError, "negative count");
-        Bytes *b = bytes_alloc_checked(ts, AS_INT(src));
+        Bytes *b = bytes_try_alloc(ts, AS_INT(src));
         if (!b) return V_NULL;
         memset(b->data, 0, (size_t)b->len);
         return V_OBJ(b);
@@ -349,6 +374,7 @@ static Value bytes_iter_next(ThreadState *ts, Value self)
     return V_INT(b->data[it->index++]);
 }
 
+static Value iter_self(ThreadState *ts, Value self) { return v_new(self); }
 
 static void bytes_iter_dealloc(Obj *self) { v_decref(((SeqIter *)self)->seq); }
 
@@ -366,7 +392,7 @@ static Value bytes_binop(ThreadState *ts, Value a, Value b, int op)
         Bytes *x = AS_BYTES(a), *y = AS_BYTES(b);
         if (y->len == 0) return v_new(a);
         if (x->len == 0) return v_new(b);
-        Bytes *r = bytes_alloc_checked(ts, x->len + y->len);
+        Bytes *r = bytes_try_alloc(ts, x->len + y->len);
         if (!r) return V_NULL;
         memcpy(r->data, x->data, (size_t)x->len);
         memcpy(r->data + x->len, y->data, (size_t)y->len);
@@ -382,10 +408,16 @@ static Value bytes_binop(ThreadState *ts, Value a, Value b, int op)
                              obj_type_name(n));
         Bytes *x = AS_BYTES(s);
         if (k <= 0 || x->len == 0) return V_OBJ(bytes_new("", 0));
-        if (x->len > INT64_MAX / 2 / k) return exc_raise(ts, &T_OverflowError, "repeated bytes are too long");
-        Bytes *r = bytes_alloc_checked(ts, x->len * k);
+        if (x->len > INT64_MAX / k) return exc_raise(ts, &T_OverflowError, "repeated bytes are too long");
+        Bytes *r = bytes_try_alloc(ts, x->len * k);
         if (!r) return V_NULL;
-        for (int64_t i = 0; i < k; i++) memcpy(r->data + i * x->len, x->data, (size_t)x->len);
+        int64_t total = x->len * k, done = x->len;
+        memcpy(r->data, x->data, (size_t)x->len);
+        while (done < total) {
+            int64_t m = done <= total - done ? done : total - done;
+            memcpy(r->data + done, r->data, (size_t)m);
+            done += m;
+        }
         return V_OBJ(r);
     }
     return V_NOTIMPL;
@@ -693,6 +725,23 @@ static Value mb_replace(ThreadState *ts, Value *args, int nargs, Obj *kw)
     StrBuf sb;
     sb_init(&sb);
     int64_t k = 0;
+    if (nw->len > old->len) {
+        /* a growing result is measured first, so a huge one fails at once (as CPython) */
+        int64_t n = 0, pos = 0, total;
+        if (old->len == 0) n = b->len + 1 < count ? b->len + 1 : count;
+        else {
+            while (n < count) {
+                int64_t r = bfind(b->data + pos, b->len - pos, old->data, old->len, false);
+                if (r < 0) break;
+                pos += r + old->len;
+                n++;
+            }
+        }
+        if (__builtin_mul_overflow(n, nw->len - old->len, &total) ||
+            __builtin_add_overflow(total, b->len, &total))
+            return exc_raise(ts, &T_OverflowError, "replace bytes is too long");
+        if (sb_try_reserve(ts, &sb, total) < 0) return V_NULL;
+    }
     if (old->len == 0) {
         if (count > 0) { sb_putn(&sb, (const char *)nw->data, nw->len); k++; }
         for (int64_t i = 0; i < b->len; i++) {
@@ -802,6 +851,6 @@ Type T_bytes_iterator = {
     .flags = 0,
     .basicsize = sizeof(SeqIter),
     .dealloc = bytes_iter_dealloc,
-    .iter = obj_iter_self,
+    .iter = iter_self,
     .next = bytes_iter_next,
 };

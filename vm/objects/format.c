@@ -69,11 +69,12 @@ static int parse_spec(ThreadState *ts, const char *s, int64_t n, Spec *sp, const
     }
     int64_t st = i;
     while (i < n && s[i] >= '0' && s[i] <= '9') {
-        if (i - st > 17) {
+        int64_t d = s[i++] - '0', cur = sp->width < 0 ? 0 : sp->width;
+        if (cur > (INT64_MAX - d) / 10) {
             exc_raise(ts, &T_ValueError, "Too many decimal digits in format string");
             return -1;
         }
-        sp->width = (sp->width < 0 ? 0 : sp->width * 10) + (s[i++] - '0');
+        sp->width = cur * 10 + d;
     }
     if (i < n && (s[i] == ',' || s[i] == '_')) sp->grouping = s[i++];
     if (i < n && (s[i] == ',' || s[i] == '_')) {
@@ -84,11 +85,12 @@ static int parse_spec(ThreadState *ts, const char *s, int64_t n, Spec *sp, const
         i++;
         st = i;
         while (i < n && s[i] >= '0' && s[i] <= '9') {
-            if (i - st > 17) {
+            int64_t d = s[i++] - '0', cur = sp->prec < 0 ? 0 : sp->prec;
+            if (cur > (INT64_MAX - d) / 10) {
                 exc_raise(ts, &T_ValueError, "Too many decimal digits in format string");
                 return -1;
             }
-            sp->prec = (sp->prec < 0 ? 0 : sp->prec * 10) + (s[i++] - '0');
+            sp->prec = cur * 10 + d;
         }
         if (i == st) {
             exc_raise(ts, &T_ValueError, "Format specifier missing precision");
@@ -130,21 +132,24 @@ static Value unknown_code(ThreadState *ts, uint32_t t, const char *tname)
 
 /* Inserts grouping separators every k digits into digits[0..n) (ASCII), appending to out;
  * zero-pads to at least minlen characters first when minlen > 0. */
-static void put_grouped(StrBuf *out, const char *digits, int64_t n, char sep, int k, int64_t minlen)
+static int put_grouped(ThreadState *ts, StrBuf *out, const char *digits, int64_t n, char sep, int k,
+                       int64_t minlen)
 {
     int64_t zeros = 0;
     if (minlen > 0) {
-        for (;;) {
-            int64_t d = n + zeros, len = d + (d - 1) / k;
-            if (len >= minlen) break;
-            zeros++;
-        }
+        /* the fewest digits d >= n with d + (d - 1) / k >= minlen, from just below it */
+        int64_t d = minlen - minlen / (k + 1) - 2;
+        if (d < n) d = n;
+        while (d + (d - 1) / k < minlen) d++;
+        zeros = d - n;
     }
     int64_t total = n + zeros;
+    if (sb_try_reserve(ts, out, total + total / k) < 0) return -1;
     for (int64_t i = 0; i < total; i++) {
         if (i > 0 && (total - i) % k == 0) sb_putc(out, sep);
         sb_putc(out, i < zeros ? '0' : digits[i - zeros]);
     }
+    return 0;
 }
 
 /* Counts the code points of UTF-8 text. */
@@ -155,24 +160,41 @@ static int64_t count_utf8(const char *p, int64_t n)
     return c;
 }
 
-/* Pads prefix (sign/0x) + body to the spec's width with the given alignment. */
-static Obj *pad_out(const Spec *sp, char align, const char *pre, int64_t prelen, const char *body,
-                    int64_t bodylen)
+/* Pads prefix (sign/0x) + body to the spec's width with the given alignment; V_NULL with
+ * MemoryError when the padding cannot be had. */
+static Value pad_out(ThreadState *ts, const Spec *sp, char align, const char *pre, int64_t prelen,
+                     const char *body, int64_t bodylen)
 {
-    int64_t nch = prelen + count_utf8(body, bodylen);
+    int64_t nch = sp->width > 0 ? prelen + count_utf8(body, bodylen) : 0;
     int64_t padn = sp->width > nch ? sp->width - nch : 0;
     StrBuf b;
     sb_init(&b);
+    if (padn == 0) {
+        sb_putn(&b, pre, prelen);
+        sb_putn(&b, body, bodylen);
+        return V_OBJ(sb_finish(&b));
+    }
     int64_t left = 0, right = 0;
     if (align == '<') right = padn;
     else if (align == '^') { left = padn / 2; right = padn - left; }
     else left = padn;
-    if (align != '=') for (int64_t i = 0; i < left; i++) sb_putn(&b, sp->fill, sp->filllen);
+    if ((align != '=' && sb_fill(ts, &b, sp->fill, sp->filllen, left) < 0) ||
+        sb_try_reserve(ts, &b, prelen) < 0) {
+        sb_free(&b);
+        return V_NULL;
+    }
     sb_putn(&b, pre, prelen);
-    if (align == '=') for (int64_t i = 0; i < left; i++) sb_putn(&b, sp->fill, sp->filllen);
+    if ((align == '=' && sb_fill(ts, &b, sp->fill, sp->filllen, left) < 0) ||
+        sb_try_reserve(ts, &b, bodylen) < 0) {
+        sb_free(&b);
+        return V_NULL;
+    }
     sb_putn(&b, body, bodylen);
-    for (int64_t i = 0; i < right; i++) sb_putn(&b, sp->fill, sp->filllen);
-    return sb_finish(&b);
+    if (sb_fill(ts, &b, sp->fill, sp->filllen, right) < 0) {
+        sb_free(&b);
+        return V_NULL;
+    }
+    return V_OBJ(sb_finish(&b));
 }
 
 /* The numeric alignment: explicit, or '=' with the 0 flag, else right. */
@@ -215,7 +237,7 @@ static Value format_int(ThreadState *ts, int64_t v, const Spec *sp, const char *
             return exc_raise(ts, &T_OverflowError, "%%c arg not in range(0x110000)");
         char buf[4];
         int n = utf8_encode((uint32_t)v, buf);
-        return V_OBJ(pad_out(sp, align, "", 0, buf, n));
+        return pad_out(ts, sp, align, "", 0, buf, n);
     }
     int base = t == 'b' ? 2 : t == 'o' ? 8 : (t == 'x' || t == 'X') ? 16 : 10;
     const char *dig = t == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
@@ -235,13 +257,16 @@ static Value format_int(ThreadState *ts, int64_t v, const Spec *sp, const char *
     sb_init(&body);
     if (sp->grouping && t != 'n') {
         int64_t minlen = zero_pad(sp, align) ? sp->width - pl : 0;
-        put_grouped(&body, digits, n, sp->grouping, base == 10 ? 3 : 4, minlen);
+        if (put_grouped(ts, &body, digits, n, sp->grouping, base == 10 ? 3 : 4, minlen) < 0) {
+            sb_free(&body);
+            return V_NULL;
+        }
     } else {
         sb_putn(&body, digits, n);
     }
-    Obj *r = pad_out(sp, align, pre, pl, body.data, body.len);
+    Value r = pad_out(ts, sp, align, pre, pl, body.data, body.len);
     sb_free(&body);
-    return V_OBJ(r);
+    return r;
 }
 
 /* Formats |x| (finite) as C would with mode e/f/g and precision into a malloc'ed string. */
@@ -263,6 +288,7 @@ static Value format_double(ThreadState *ts, double x, const Spec *sp, const char
     if (!(t == 0 || t == 'e' || t == 'E' || t == 'f' || t == 'F' || t == 'g' || t == 'G' ||
           t == 'n' || t == '%'))
         return unknown_code(ts, t, tname);
+    if (sp->prec > INT32_MAX) return exc_raise(ts, &T_ValueError, "precision too big");
     char align = num_align(sp);
     bool neg = signbit(x) && !isnan(x);
     double ax = fabs(x);
@@ -308,25 +334,29 @@ static Value format_double(ThreadState *ts, double x, const Spec *sp, const char
             while (nd < sl && s[nd] >= '0' && s[nd] <= '9') nd++;
             int64_t rest = sl - nd + (t == '%');
             int64_t minlen = zero_pad(sp, align) ? sp->width - pl - rest : 0;
-            put_grouped(&body, s, nd, sp->grouping, 3, minlen);
+            if (put_grouped(ts, &body, s, nd, sp->grouping, 3, minlen) < 0) {
+                free(s);
+                sb_free(&body);
+                return V_NULL;
+            }
             sb_putn(&body, s + nd, sl - nd);
         } else {
             sb_putn(&body, s, sl);
         }
         free(s);
         if (t == '%') sb_putc(&body, '%');
-        Obj *r = pad_out(sp, align, pre, pl, body.data, body.len);
+        Value r = pad_out(ts, sp, align, pre, pl, body.data, body.len);
         sb_free(&body);
-        return V_OBJ(r);
+        return r;
     }
     char pre[2];
     int pl = 0;
     if (neg) pre[pl++] = '-';
     else if (sp->sign == '+') pre[pl++] = '+';
     else if (sp->sign == ' ') pre[pl++] = ' ';
-    Obj *r = pad_out(sp, align, pre, pl, body.data, body.len);
+    Value r = pad_out(ts, sp, align, pre, pl, body.data, body.len);
     sb_free(&body);
-    return V_OBJ(r);
+    return r;
 }
 
 /* str formatting: type s or none; precision truncates. */
@@ -345,7 +375,7 @@ static Value format_str(ThreadState *ts, Str *s, const Spec *sp)
     int64_t len = s->len;
     if (sp->prec >= 0 && sp->prec < s->nchars) len = str_offset(s, sp->prec);
     if (len == s->len && sp->width <= s->nchars) { o_incref((Obj *)s); return V_OBJ(s); }
-    return V_OBJ(pad_out(sp, sp->align ? sp->align : '<', "", 0, s->data, len));
+    return pad_out(ts, sp, sp->align ? sp->align : '<', "", 0, s->data, len);
 }
 
 Value fmt_format(ThreadState *ts, Value v, Obj *spec)
@@ -644,25 +674,34 @@ Value fmt_str_format(ThreadState *ts, Obj *fmt, Value *args, int nargs, Obj *kwn
 
 /* ---- printf-style % ---- */
 
-/* Appends pre+body padded to width (left-justified, or zero-filled after pre). */
-static void pct_pad(StrBuf *out, const char *pre, int prelen, const char *body, int64_t blen,
-                    int64_t width, bool left, bool zero)
+/* Appends pre+body padded to width (left-justified, or zero-filled after pre); -1 with
+ * MemoryError when the padding cannot be had. */
+static int pct_pad(ThreadState *ts, StrBuf *out, const char *pre, int prelen, const char *body,
+                   int64_t blen, int64_t width, bool left, bool zero)
 {
-    int64_t nch = prelen + count_utf8(body, blen);
+    int64_t nch = width > 0 ? prelen + count_utf8(body, blen) : 0;
     int64_t padn = width > nch ? width - nch : 0;
+    if (padn == 0) {
+        sb_putn(out, pre, prelen);
+        sb_putn(out, body, blen);
+        return 0;
+    }
+    if (padn > STR_MAX_BYTES - prelen - blen) { str_no_memory(ts); return -1; }
+    if (sb_try_reserve(ts, out, padn + prelen + blen) < 0) return -1;
     if (left) {
         sb_putn(out, pre, prelen);
         sb_putn(out, body, blen);
-        for (int64_t i = 0; i < padn; i++) sb_putc(out, ' ');
+        sb_fill(ts, out, " ", 1, padn);
     } else if (zero) {
         sb_putn(out, pre, prelen);
-        for (int64_t i = 0; i < padn; i++) sb_putc(out, '0');
+        sb_fill(ts, out, "0", 1, padn);
         sb_putn(out, body, blen);
     } else {
-        for (int64_t i = 0; i < padn; i++) sb_putc(out, ' ');
+        sb_fill(ts, out, " ", 1, padn);
         sb_putn(out, pre, prelen);
         sb_putn(out, body, blen);
     }
+    return 0;
 }
 
 /* Whether v is an instance of a class that defines the dunder name. */
@@ -738,9 +777,9 @@ static int pct_one(ThreadState *ts, StrBuf *out, Value arg, char c, int64_t widt
         Str *x = AS_STR(s);
         int64_t len = x->len;
         if (prec >= 0 && prec < x->nchars) len = str_offset(x, prec);
-        pct_pad(out, "", 0, x->data, len, width, left, false);
+        int r = pct_pad(ts, out, "", 0, x->data, len, width, left, false);
         v_decref(s);
-        return 0;
+        return r;
     }
     case 'c': {
         char buf[4];
@@ -750,8 +789,7 @@ static int pct_one(ThreadState *ts, StrBuf *out, Value arg, char c, int64_t widt
                 exc_raise(ts, &T_TypeError, "%%c requires int or char");
                 return -1;
             }
-            pct_pad(out, "", 0, AS_STR(arg)->data, AS_STR(arg)->len, width, left, false);
-            return 0;
+            return pct_pad(ts, out, "", 0, AS_STR(arg)->data, AS_STR(arg)->len, width, left, false);
         }
         if (!IS_INTLIKE(arg) && !heap_has(arg, NAME(__index__))) {
             exc_raise(ts, &T_TypeError, "%%c requires int or char");
@@ -764,8 +802,7 @@ static int pct_one(ThreadState *ts, StrBuf *out, Value arg, char c, int64_t widt
             return -1;
         }
         n = utf8_encode((uint32_t)v, buf);
-        pct_pad(out, "", 0, buf, n, width, left, false);
-        return 0;
+        return pct_pad(ts, out, "", 0, buf, n, width, left, false);
     }
     case 'd': case 'i': case 'u': case 'x': case 'X': case 'o': {
         int64_t v;
@@ -778,16 +815,16 @@ static int pct_one(ThreadState *ts, StrBuf *out, Value arg, char c, int64_t widt
         do { tmp[n++] = dig[mag % (uint64_t)base]; mag /= (uint64_t)base; } while (mag);
         StrBuf body;
         sb_init(&body);
-        for (int64_t i = n; i < prec; i++) sb_putc(&body, '0');
+        if (sb_fill(ts, &body, "0", 1, prec - n) < 0) return -1;
         for (int i = n - 1; i >= 0; i--) sb_putc(&body, tmp[i]);
         char pre[4];
         int pl = 0;
         if (v < 0) pre[pl++] = '-';
         else if (sign) pre[pl++] = sign;
         if (alt && base != 10) { pre[pl++] = '0'; pre[pl++] = c == 'o' ? 'o' : c; }
-        pct_pad(out, pre, pl, body.data, body.len, width, left, zero);
+        int r = pct_pad(ts, out, pre, pl, body.data, body.len, width, left, zero);
         sb_free(&body);
-        return 0;
+        return r;
     }
     case 'e': case 'E': case 'f': case 'F': case 'g': case 'G': {
         double x;
@@ -806,9 +843,9 @@ static int pct_one(ThreadState *ts, StrBuf *out, Value arg, char c, int64_t widt
         int pl = 0;
         if (neg) pre[pl++] = '-';
         else if (sign) pre[pl++] = sign;
-        pct_pad(out, pre, pl, s, (int64_t)strlen(s), width, left, zero);
+        int r = pct_pad(ts, out, pre, pl, s, (int64_t)strlen(s), width, left, zero);
         free(s);
-        return 0;
+        return r;
     }
     default:
         return -2;
@@ -891,16 +928,27 @@ Value fmt_percent(ThreadState *ts, Obj *fmt, Value args)
                     return exc_raise(ts, &T_TypeError, "* wants int");
                 }
                 *dst = AS_INT(w);
-                if (!part && *dst < 0) { left = true; *dst = -*dst; }
+                if (part && (*dst > INT32_MAX || *dst < INT32_MIN)) {
+                    v_decref(owned);
+                    sb_free(&out);
+                    return exc_raise(ts, &T_OverflowError, "Python int too large to convert to C int");
+                }
+                if (!part && *dst < 0) {
+                    left = true;
+                    *dst = *dst == INT64_MIN ? INT64_MAX : -*dst;
+                }
                 if (part && *dst < 0) *dst = 0;
             } else {
+                /* the width is a ssize_t, the precision an int, as in CPython */
+                int64_t lim = part ? INT32_MAX : INT64_MAX;
                 while (p < end && *p >= '0' && *p <= '9') {
-                    *dst = (*dst < 0 ? 0 : *dst) * 10 + (*p - '0');
-                    if (*dst > 1000000000) {
+                    int64_t d = *p - '0', cur = *dst < 0 ? 0 : *dst;
+                    if (cur > (lim - d) / 10) {
                         v_decref(owned);
                         sb_free(&out);
-                        return exc_raise(ts, &T_ValueError, part ? "prec too big" : "width too big");
+                        return exc_raise(ts, &T_ValueError, part ? "precision too big" : "width too big");
                     }
+                    *dst = cur * 10 + d;
                     p++;
                 }
             }

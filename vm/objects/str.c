@@ -39,6 +39,32 @@ static Str *str_alloc(int64_t len)
     return s;
 }
 
+Value str_no_memory(ThreadState *ts)
+{
+    return exc_raise_obj(ts, V_OBJ((Obj *)&T_MemoryError));
+}
+
+Str *str_try_alloc(ThreadState *ts, int64_t len)
+{
+    Str *s = NULL;
+    if (len >= 0 && len <= STR_MAX_BYTES)
+        s = (Str *)obj_try_alloc(&T_str, offsetof(Str, data) + (size_t)len + 1);
+    if (!s) {
+        str_no_memory(ts);
+        return NULL;
+    }
+    s->len = len;
+    s->hash = -1;
+    s->data[len] = 0;
+    return s;
+}
+
+/* Byte length of the UTF-8 sequence starting with byte c. */
+static inline int seq_len(uint8_t c)
+{
+    return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+}
+
 /* Counts the code points of valid UTF-8 text. */
 static int64_t count_chars(const char *p, int64_t n)
 {
@@ -360,35 +386,132 @@ Obj *str_from_codepoint(uint32_t cp)
     return str_new(buf, n);
 }
 
+/* ---- the code point index of non-ASCII strs ---- */
+
+/* Code points between two checkpoints of a StrIndex. */
+#define IDX_STRIDE 32
+
+/* Byte offsets of code points 0, IDX_STRIDE, 2*IDX_STRIDE, ... of a non-ASCII str: offs[k]
+ * for k < n (a prefix, extended on demand; appending to the str leaves it valid). */
+typedef struct StrIndex { int64_t n, cap; int64_t offs[]; } StrIndex;
+
+/* Byte offset n code points after byte offset off (valid UTF-8). */
+static inline int64_t skip_chars(const char *data, int64_t off, int64_t n)
+{
+    const uint8_t *p = (const uint8_t *)data;
+    while (n-- > 0) off += seq_len(p[off]);
+    return off;
+}
+
+/* Extends s's index to checkpoint k (k * IDX_STRIDE < nchars); NULL when out of memory. */
+static StrIndex *idx_reach(Str *s, int64_t k)
+{
+    StrIndex *x = s->index;
+    if (x && k < x->n) return x;
+    if (!x || k >= x->cap) {
+        int64_t cap = s->nchars / IDX_STRIDE + 1;
+        if (cap <= k) cap = k + 1;
+        StrIndex *nx = realloc(x, sizeof(StrIndex) + sizeof(int64_t) * (size_t)cap);
+        if (!nx) return NULL;
+        if (!x) { nx->n = 1; nx->offs[0] = 0; }
+        nx->cap = cap;
+        s->index = x = nx;
+    }
+    int64_t off = x->offs[x->n - 1];
+    while (x->n <= k) {
+        off = skip_chars(s->data, off, IDX_STRIDE);
+        x->offs[x->n++] = off;
+    }
+    return x;
+}
+
+/* Byte offset n code points before byte offset off (valid UTF-8). */
+static inline int64_t back_chars(const char *data, int64_t off, int64_t n)
+{
+    const uint8_t *p = (const uint8_t *)data;
+    while (n-- > 0) {
+        off--;
+        while ((p[off] & 0xC0) == 0x80) off--;
+    }
+    return off;
+}
+
 int64_t str_offset(Str *s, int64_t i)
 {
     if (s->ascii) return i;
     if (i <= 0) return 0;
     if (i >= s->nchars) return s->len;
-    const uint8_t *p = (const uint8_t *)s->data;
-    if (i <= s->nchars / 2) {
-        int64_t off = 0, c = 0;
-        while (c < i) {
-            off++;
-            while (off < s->len && (p[off] & 0xC0) == 0x80) off++;
-            c++;
-        }
-        return off;
+    /* walk from the nearer of the checkpoints (or ends) around i */
+    int64_t k = i / IDX_STRIDE, r = i - k * IDX_STRIDE;
+    if (r > IDX_STRIDE / 2) {
+        if ((k + 1) * IDX_STRIDE >= s->nchars) return back_chars(s->data, s->len, s->nchars - i);
+        StrIndex *x = idx_reach(s, k + 1);
+        if (x) return back_chars(s->data, x->offs[k + 1], IDX_STRIDE - r);
     }
-    int64_t off = s->len, c = s->nchars;
-    while (c > i) {
-        off--;
-        while (off > 0 && (p[off] & 0xC0) == 0x80) off--;
-        c--;
-    }
-    return off;
+    if (k == 0) return skip_chars(s->data, 0, i);
+    StrIndex *x = idx_reach(s, k);
+    if (!x) return skip_chars(s->data, 0, i);
+    return skip_chars(s->data, x->offs[k], r);
 }
 
-/* Code point index of byte offset off. */
+/* Code point index of byte offset off (at the start of a code point). */
 static int64_t char_index(Str *s, int64_t off)
 {
     if (s->ascii) return off;
-    return count_chars(s->data, off);
+    if (off < IDX_STRIDE) return count_chars(s->data, off);
+    if (off >= s->len) return s->nchars;
+    /* extend the index past off, then find the last checkpoint at or before it */
+    int64_t last = (s->nchars - 1) / IDX_STRIDE;
+    if (last == 0) return count_chars(s->data, off);
+    StrIndex *x = s->index;
+    if (!x || (x->n <= last && x->offs[x->n - 1] <= off)) {
+        x = idx_reach(s, x ? x->n : 1);
+        while (x && x->n <= last && x->offs[x->n - 1] <= off) x = idx_reach(s, x->n);
+        if (!x) return count_chars(s->data, off);
+    }
+    int64_t lo = 0, hi = x->n - 1;
+    while (lo < hi) {
+        int64_t mid = (lo + hi + 1) / 2;
+        if (x->offs[mid] <= off) lo = mid;
+        else hi = mid - 1;
+    }
+    return lo * IDX_STRIDE + count_chars(s->data + x->offs[lo], off - x->offs[lo]);
+}
+
+/* Frees a str's index. */
+static void str_dealloc(Obj *o)
+{
+    Str *s = (Str *)o;
+    if (s->index) free(s->index);
+}
+
+Obj *str_append(ThreadState *ts, Obj *ao, Obj *bo)
+{
+    Str *a = (Str *)ao, *b = (Str *)bo;
+    int64_t need = a->len + b->len;
+    if (b->len == 0) return ao;
+    if ((size_t)need + 1 <= obj_usable_size(ao) - offsetof(Str, data) && !a->interned) {
+        memcpy(a->data + a->len, b->data, (size_t)b->len);
+        a->data[need] = 0;
+        a->len = need;
+        a->nchars += b->nchars;
+        a->ascii &= b->ascii;
+        a->hash = -1;
+        return ao;
+    }
+    /* room for half as much again, so that a loop of appends copies each byte O(1) times */
+    int64_t cap = need <= STR_MAX_BYTES / 3 * 2 ? need + need / 2 : need;
+    Str *r = str_try_alloc(ts, cap);
+    if (!r) return NULL;
+    memcpy(r->data, a->data, (size_t)a->len);
+    memcpy(r->data + a->len, b->data, (size_t)b->len);
+    r->data[need] = 0;
+    r->len = need;
+    r->nchars = a->nchars + b->nchars;
+    r->ascii = a->ascii & b->ascii;
+    if (!a->interned) { r->index = a->index; a->index = NULL; }
+    o_decref(ao);
+    return (Obj *)r;
 }
 
 /* ---- repr ---- */
@@ -440,14 +563,59 @@ void sb_init(StrBuf *b)
     b->len = b->cap = 0;
 }
 
-/* Makes room for n more bytes (plus a NUL). */
+/* The capacity to grow a buffer of cap bytes to for need bytes: doubling; 0 if too large. */
+static int64_t grown_cap(int64_t cap, int64_t need)
+{
+    if (need > STR_MAX_BYTES) return 0;
+    if (cap < 64) cap = 64;
+    while (cap < need) cap = cap > STR_MAX_BYTES / 2 ? need : cap * 2;
+    return cap;
+}
+
+/* Makes room for n more bytes (plus a NUL); out of memory is fatal here (sb_try_reserve
+ * raises MemoryError instead). */
 static inline void sb_reserve(StrBuf *b, int64_t n)
 {
     if (b->len + n + 1 <= b->cap) return;
-    int64_t cap = b->cap ? b->cap * 2 : 64;
-    while (cap < b->len + n + 1) cap *= 2;
-    b->data = realloc(b->data, (size_t)cap);
+    int64_t cap = grown_cap(b->cap, b->len + n + 1);
+    char *d = cap ? realloc(b->data, (size_t)cap) : NULL;
+    if (!d) { fputs("tiny: out of memory\n", stderr); abort(); }
+    b->data = d;
     b->cap = cap;
+}
+
+int sb_grow(ThreadState *ts, StrBuf *b, int64_t n)
+{
+    if (n < 0 || n > STR_MAX_BYTES - 1 - b->len) { str_no_memory(ts); return -1; }
+    if (b->len + n + 1 <= b->cap) return 0;
+    int64_t cap = grown_cap(b->cap, b->len + n + 1);
+    char *d = cap ? realloc(b->data, (size_t)cap) : NULL;
+    if (!d) { str_no_memory(ts); return -1; }
+    b->data = d;
+    b->cap = cap;
+    return 0;
+}
+
+void str_fill(char *dst, const char *fill, int filllen, int64_t n)
+{
+    if (n <= 0) return;
+    if (filllen == 1) { memset(dst, fill[0], (size_t)n); return; }
+    int64_t total = n * filllen, done = filllen;
+    memcpy(dst, fill, (size_t)filllen);
+    while (done < total) {
+        int64_t k = done <= total - done ? done : total - done;
+        memcpy(dst + done, dst, (size_t)k);
+        done += k;
+    }
+}
+
+int sb_fill_n(ThreadState *ts, StrBuf *b, const char *fill, int filllen, int64_t n)
+{
+    if (n > STR_MAX_BYTES / filllen) { str_no_memory(ts); return -1; }
+    if (sb_try_reserve(ts, b, n * filllen) < 0) return -1;
+    str_fill(b->data + b->len, fill, filllen, n);
+    b->len += n * filllen;
+    return 0;
 }
 
 void sb_putc(StrBuf *b, char c)
@@ -530,11 +698,6 @@ static Str *want_str(ThreadState *ts, Value v, const char *fmt)
     return NULL;
 }
 
-/* Byte length of the UTF-8 sequence starting with byte c. */
-static inline int seq_len(uint8_t c)
-{
-    return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-}
 
 /* Decodes the code point ending just before byte offset *off (moving *off back). */
 static uint32_t decode_back(const char *data, int64_t *off)
@@ -673,16 +836,17 @@ static Value str_getitem(ThreadState *ts, Value self, Value key)
             r->ascii = 1;
             return V_OBJ(r);
         }
-        int64_t *offs = malloc(sizeof(int64_t) * (size_t)(s->nchars + 1));
-        int64_t c = 0;
-        for (int64_t o = 0; o < s->len; o++)
-            if (((uint8_t)s->data[o] & 0xC0) != 0x80) offs[c++] = o;
-        offs[c] = s->len;
+        /* walk from the first character picked, |step| characters at a time */
         StrBuf b;
         sb_init(&b);
-        for (int64_t k = 0, j = start; k < n; k++, j += step)
-            sb_putn(&b, s->data + offs[j], offs[j + 1] - offs[j]);
-        free(offs);
+        int64_t off = str_offset(s, start);
+        for (int64_t k = 0; k < n; k++) {
+            int l = seq_len((uint8_t)s->data[off]);
+            sb_putn(&b, s->data + off, l);
+            if (k + 1 == n) break;
+            if (step > 0) off = skip_chars(s->data, off, step);
+            else for (int64_t m = step; m < 0; m++) decode_back(s->data, &off);
+        }
         Obj *r = str_new_valid(b.data, b.len, n);
         sb_free(&b);
         return V_OBJ(r);
@@ -742,9 +906,12 @@ static Value str_repeat(ThreadState *ts, Str *s, int64_t n)
 {
     if (n <= 0 || s->len == 0) return V_OBJ(char_strs[128]);
     if (n == 1) return v_new(V_OBJ(s));
-    if (s->len > INT64_MAX / 2 / n) return exc_raise(ts, &T_OverflowError, "repeated string is too long");
+    /* too many characters is an OverflowError, too many bytes a MemoryError (as CPython) */
+    if (s->nchars > INT64_MAX / n) return exc_raise(ts, &T_OverflowError, "repeated string is too long");
+    if (s->len > STR_MAX_BYTES / n) return str_no_memory(ts);
     int64_t total = s->len * n;
-    Str *r = str_alloc(total);
+    Str *r = str_try_alloc(ts, total);
+    if (!r) return V_NULL;
     if (s->len == 1) memset(r->data, s->data[0], (size_t)total);
     else {
         memcpy(r->data, s->data, (size_t)s->len);
@@ -1104,7 +1271,10 @@ static Value m_join(ThreadState *ts, Value *args, int nargs, Obj *kw)
         v_decref(tmp);
         return r;
     }
-    int64_t total = sep->len * (n - 1), nch = sep->nchars * (n - 1);
+    /* too many characters is an OverflowError, too many bytes a MemoryError (as CPython) */
+    int64_t total, nch;
+    bool too_long = __builtin_mul_overflow(sep->nchars, n - 1, &nch);
+    bool too_big = __builtin_mul_overflow(sep->len, n - 1, &total);
     for (int64_t i = 0; i < n; i++) {
         if (!IS_STR(items[i])) {
             exc_raise(ts, &T_TypeError, "sequence item %lld: expected str instance, %s found",
@@ -1112,10 +1282,14 @@ static Value m_join(ThreadState *ts, Value *args, int nargs, Obj *kw)
             v_decref(tmp);
             return V_NULL;
         }
-        total += AS_STR(items[i])->len;
-        nch += AS_STR(items[i])->nchars;
+        too_big |= __builtin_add_overflow(total, AS_STR(items[i])->len, &total);
+        too_long |= __builtin_add_overflow(nch, AS_STR(items[i])->nchars, &nch);
     }
-    Str *r = str_alloc(total);
+    Str *r = NULL;
+    if (too_long) exc_raise(ts, &T_OverflowError, "join() result is too long for a Python string");
+    else if (too_big) str_no_memory(ts);
+    else r = str_try_alloc(ts, total);
+    if (!r) { v_decref(tmp); return V_NULL; }
     char *p = r->data;
     for (int64_t i = 0; i < n; i++) {
         if (i && sep->len) {
@@ -1191,6 +1365,26 @@ static Value m_replace(ThreadState *ts, Value *args, int nargs, Obj *kw)
     StrBuf b;
     sb_init(&b);
     int64_t k = 0;
+    if (new_->len > old->len) {
+        /* a growing result is measured first, so a huge one fails at once (as CPython) */
+        int64_t n = 0, pos = 0, total, nch;
+        if (old->len == 0) n = s->nchars + 1 < count ? s->nchars + 1 : count;
+        else {
+            while (n < count) {
+                int64_t r = find_fwd(s->data + pos, s->len - pos, old->data, old->len);
+                if (r < 0) break;
+                pos += r + old->len;
+                n++;
+            }
+        }
+        if (__builtin_mul_overflow(n, new_->nchars - old->nchars, &nch) ||
+            __builtin_add_overflow(nch, s->nchars, &nch))
+            return exc_raise(ts, &T_OverflowError, "replace string is too long");
+        if (__builtin_mul_overflow(n, new_->len - old->len, &total) ||
+            __builtin_add_overflow(total, s->len, &total))
+            return str_no_memory(ts);
+        if (sb_try_reserve(ts, &b, total) < 0) return V_NULL;
+    }
     if (old->len == 0) {
         const char *p = s->data, *end = p + s->len;
         if (count > 0) { sb_putn(&b, new_->data, new_->len); k++; }
@@ -1555,16 +1749,21 @@ static int pad_args(ThreadState *ts, Value *args, int nargs, Obj *kw, const char
     return 0;
 }
 
-/* s padded with left and right copies of fill. */
-static Value pad(Str *s, int64_t left, int64_t right, const char *fill, int filllen)
+/* s padded with left and right copies of fill (left + right + s->nchars fits an int64). */
+static Value pad(ThreadState *ts, Str *s, int64_t left, int64_t right, const char *fill, int filllen)
 {
-    int64_t total = s->len + (left + right) * filllen;
-    Str *r = str_alloc(total);
+    int64_t total;
+    if (__builtin_mul_overflow(left + right, (int64_t)filllen, &total) ||
+        __builtin_add_overflow(total, s->len, &total))
+        return str_no_memory(ts);
+    Str *r = str_try_alloc(ts, total);
+    if (!r) return V_NULL;
     char *p = r->data;
-    for (int64_t i = 0; i < left; i++) { memcpy(p, fill, (size_t)filllen); p += filllen; }
+    str_fill(p, fill, filllen, left);
+    p += left * filllen;
     memcpy(p, s->data, (size_t)s->len);
     p += s->len;
-    for (int64_t i = 0; i < right; i++) { memcpy(p, fill, (size_t)filllen); p += filllen; }
+    str_fill(p, fill, filllen, right);
     r->nchars = s->nchars + left + right;
     r->ascii = r->nchars == total;
     return V_OBJ(r);
@@ -1583,7 +1782,7 @@ static Value just_impl(ThreadState *ts, Value *args, int nargs, Obj *kw, const c
     if (kind == 0) left = marg / 2 + (marg & width & 1);
     else if (kind == 1) left = 0;
     else left = marg;
-    return pad(s, left, marg - left, fill, fl);
+    return pad(ts, s, left, marg - left, fill, fl);
 }
 
 static Value m_center(ThreadState *ts, Value *a, int n, Obj *kw) { return just_impl(ts, a, n, kw, "center", 0); }
@@ -1598,7 +1797,9 @@ static Value m_zfill(ThreadState *ts, Value *args, int nargs, Obj *kw)
     Str *s = SELF;
     if (width <= s->nchars) return v_new(args[0]);
     int64_t fill = width - s->nchars;
-    Str *r = str_alloc(s->len + fill);
+    if (fill > STR_MAX_BYTES - s->len) return str_no_memory(ts);
+    Str *r = str_try_alloc(ts, s->len + fill);
+    if (!r) return V_NULL;
     int sign = s->len > 0 && (s->data[0] == '+' || s->data[0] == '-');
     if (sign) r->data[0] = s->data[0];
     memset(r->data + sign, '0', (size_t)fill);
@@ -1643,30 +1844,53 @@ static Value m_expandtabs(ThreadState *ts, Value *args, int nargs, Obj *kw)
     if (arg_parse(ts, "expandtabs", args + 1, nargs - 1, kw, 0, names, a) < 0) return V_NULL;
     int64_t tab = 8;
     if (!IS_NULL(a[0]) && arg_index(ts, a[0], &tab) < 0) return V_NULL;
+    if (tab > INT32_MAX || tab < INT32_MIN)
+        return exc_raise(ts, &T_OverflowError, "Python int too large to convert to C int");
     Str *s = SELF;
-    StrBuf b;
-    sb_init(&b);
-    int64_t col = 0;
+    if (!memchr(s->data, '\t', (size_t)s->len)) return v_new(args[0]);
+    /* measure first (CPython's OverflowError past ssize_t), then fill */
+    int64_t col = 0, total = 0;
     const char *p = s->data, *end = p + s->len;
-    while (p < end) {
+    for (; p < end; p++) {
         char c = *p;
         if (c == '\t') {
             if (tab > 0) {
                 int64_t k = tab - col % tab;
-                for (int64_t i = 0; i < k; i++) sb_putc(&b, ' ');
-                col += k;
+                if (__builtin_add_overflow(col, k, &col) || __builtin_add_overflow(total, k, &total))
+                    return exc_raise(ts, &T_OverflowError, "result too long");
             }
-            p++;
         } else {
-            int l = seq_len((uint8_t)c);
-            sb_putn(&b, p, l);
-            p += l;
-            col++;
+            if (((uint8_t)c & 0xC0) != 0x80) col++;
+            if (c == '\n' || c == '\r') col = 0;
+            if (__builtin_add_overflow(total, 1, &total))
+                return exc_raise(ts, &T_OverflowError, "result too long");
+        }
+    }
+    Str *r = str_try_alloc(ts, total);
+    if (!r) return V_NULL;
+    char *d = r->data;
+    col = 0;
+    int64_t nch = 0;
+    for (p = s->data; p < end; p++) {
+        char c = *p;
+        if (c == '\t') {
+            if (tab > 0) {
+                int64_t k = tab - col % tab;
+                memset(d, ' ', (size_t)k);
+                d += k;
+                col += k;
+                nch += k;
+            }
+        } else {
+            *d++ = c;
+            if (((uint8_t)c & 0xC0) != 0x80) { col++; nch++; }
             if (c == '\n' || c == '\r') col = 0;
         }
     }
-    Obj *r = str_new_valid(b.data ? b.data : "", b.len, -1);
-    sb_free(&b);
+    r->len = d - r->data;
+    r->data[r->len] = 0;
+    r->nchars = nch;
+    r->ascii = nch == r->len;
     return V_OBJ(r);
 }
 
@@ -1833,6 +2057,7 @@ Type T_str = {
     .flags = 0,
     .basicsize = sizeof(Str),
     .methods = str_methods,
+    .dealloc = str_dealloc,
     .new_ = str_new_slot,
     .repr = str_repr_slot,
     .str = str_str_slot,

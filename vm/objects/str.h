@@ -40,6 +40,20 @@ typedef enum {
 extern Obj *wk_names[NM__COUNT];
 #define NAME(n) (wk_names[NM_##n])
 
+/* Largest byte length a str may have: its size must fit in a ssize_t. Sanitizer
+ * allocators abort, or map lazily and let the first write exhaust memory, where malloc
+ * would fail: under them strs past 64 GiB are refused up front with MemoryError. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define STR_MAX_BYTES ((int64_t)1 << 36)
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define STR_MAX_BYTES ((int64_t)1 << 36)
+#endif
+#endif
+#ifndef STR_MAX_BYTES
+#define STR_MAX_BYTES (INT64_MAX - (int64_t)offsetof(Str, data) - 64)
+#endif
+
 #define STR_DATA(o) (((Str *)(o))->data)
 #define STR_LEN(o)  (((Str *)(o))->len)
 
@@ -69,6 +83,14 @@ bool str_eq(Obj *a, Obj *b);
 bool str_eq_cstr(Obj *a, const char *s);
 /* a + b. */
 Obj *str_concat(Obj *a, Obj *b);
+/* a + b where the caller holds the only reference to a, which it gives up: a grows in
+ * place when it has room, else moves to a larger block (half as much again); NULL with
+ * MemoryError pending (a untouched and still the caller's) when there is no memory. */
+Obj *str_append(ThreadState *ts, Obj *a, Obj *b);
+/* Raises MemoryError (no arguments, as CPython's); returns V_NULL. */
+Value str_no_memory(ThreadState *ts);
+/* A new uninitialised str of len bytes (nchars, ascii unset), or NULL with MemoryError. */
+Str *str_try_alloc(ThreadState *ts, int64_t len);
 /* repr() of a str, with CPython's choice of quotes and escapes. */
 Obj *str_repr(Obj *s);
 /* The str of one code point. */
@@ -87,6 +109,21 @@ void sb_putc(StrBuf *b, char c);
 void sb_putn(StrBuf *b, const char *s, int64_t n);
 void sb_puts(StrBuf *b, const char *s);
 void sb_printf(StrBuf *b, const char *fmt, ...);
+/* The slow paths of sb_try_reserve and sb_fill. */
+int sb_grow(ThreadState *ts, StrBuf *b, int64_t n);
+int sb_fill_n(ThreadState *ts, StrBuf *b, const char *fill, int filllen, int64_t n);
+/* Makes room for n more bytes; -1 with MemoryError when they cannot be had. */
+static inline int sb_try_reserve(ThreadState *ts, StrBuf *b, int64_t n)
+{
+    return n >= 0 && n < b->cap - b->len ? 0 : sb_grow(ts, b, n);
+}
+/* Appends n copies of fill (filllen bytes); -1 with MemoryError. */
+static inline int sb_fill(ThreadState *ts, StrBuf *b, const char *fill, int filllen, int64_t n)
+{
+    return n <= 0 ? 0 : sb_fill_n(ts, b, fill, filllen, n);
+}
+/* Writes n copies of fill (filllen bytes) at dst. */
+void str_fill(char *dst, const char *fill, int filllen, int64_t n);
 /* Appends str(v) (or repr) to the buffer; -1 on error. */
 int sb_put_value(ThreadState *ts, StrBuf *b, Value v, bool use_repr);
 /* Turns the buffer into a str and resets it. */
