@@ -21,8 +21,9 @@
 Interp the_interp;
 VmHooks vm_hooks;
 
-/* Frame arena per thread: virtual memory, touched only as deep as calls go. */
-#define ARENA_SIZE ((size_t)64 << 20)
+/* Frame arena per thread: virtual memory, touched only as deep as calls go; room for a
+ * million frames, so sys.setrecursionlimit(10**6) is reached as in CPython. */
+#define ARENA_SIZE ((size_t)256 << 20)
 /* C stack kept free below the recursion check for C code called from tiny code. */
 #define C_STACK_MARGIN ((uintptr_t)256 << 10)
 
