@@ -334,7 +334,8 @@ static int configure_schedule(const Settings *st) {
     if (name && *name) {
         sched = gil_schedule_from_name(name);
         if (sched < 0) {
-            usage_error("unknown schedule '%s' (choose deterministic or random)", name);
+            usage_error(st->schedule ? "unknown schedule '%s' (choose deterministic or random)"
+                                     : "unknown schedule '%s' in TINY_SCHEDULE (choose deterministic or random)", name);
             return -1;
         }
     }
@@ -345,7 +346,8 @@ static int configure_schedule(const Settings *st) {
     const char *seed_text = st->seed ? st->seed : getenv("TINY_SEED");
     uint64_t seed = (gil_now_ns() ^ ((uint64_t)getpid() << 20)) % 1000000000u;
     if (sched == GIL_SCHED_RANDOM && seed_text && *seed_text && parse_seed(seed_text, &seed) < 0) {
-        usage_error("bad seed '%s' (give a whole number from 0 to 9223372036854775807)", seed_text);
+        usage_error(st->seed ? "bad seed '%s' (give a whole number from 0 to 9223372036854775807)"
+                             : "bad seed '%s' in TINY_SEED (give a whole number from 0 to 9223372036854775807)", seed_text);
         return -1;
     }
     gil_set_schedule((GilSchedule)sched, seed);
@@ -363,7 +365,7 @@ static int configure_gil(const Settings *st) {
         if (policy < 0) {
             char names[256], msg[400];
             gil_policy_list(names, sizeof names, " or ");
-            snprintf(msg, sizeof msg, "unknown GIL policy '%%s' (choose %s)", names);
+            snprintf(msg, sizeof msg, "unknown GIL policy '%%s'%s (choose %s)", st->gil ? "" : " in TINY_GIL", names);
             usage_error(msg, pol);
             return -1;
         }
@@ -371,7 +373,8 @@ static int configure_gil(const Settings *st) {
     int64_t instr, ns;
     gil_default_interval(&instr, &ns);
     if (iv && *iv && gil_parse_interval(iv, &instr, &ns) < 0) {
-        usage_error("bad switch interval '%s' (give N instructions, or a time such as 5ms, 200us, 1s)", iv);
+        usage_error(st->switch_interval ? "bad switch interval '%s' (give N instructions, or a time such as 5ms, 200us, 1s)"
+                    : "bad switch interval '%s' in TINY_SWITCH_INTERVAL (give N instructions, or a time such as 5ms, 200us, 1s)", iv);
         return -1;
     }
     gil_configure(policy, instr, ns);
