@@ -9,7 +9,8 @@
 #   make bench      time scripts/bench/*.tiny (and ../shared/bench/*.tiny) against python3.11
 #   make clean
 # Single files: `make build/release/vm/eval.o` (any BUILD=dir works the same way).
-# Test subsets: `make test TESTS=str,dict` (substrings of script paths; unit tests still run).
+# Test subsets: `make test TESTS=str,dict` (substrings of script paths, commas or spaces, as the
+# runner's own FILTER arguments take them; unit tests still run, the REPL test does not).
 CC      ?= cc
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 CSTD    := -std=gnu11
