@@ -6,10 +6,14 @@
 #   make asan       the same suite against ./tiny-asan (build/asan, ASan + UBSan)
 #   make debug      the same suite against ./tiny-debug (build/debug, -DTINY_DEBUG leak reports)
 #   make tsan       the threading scripts against ./tiny-tsan (build/tsan, ThreadSanitizer)
-#   make bench      time scripts/bench/*.tiny (and ../shared/bench/*.tiny) against python3.11
+#   make bench      time scripts/bench/*.tiny (and BENCH_EXTRA's programs) against python3.11
+#   make pictures   every picture of docs/img and the numbers the docs quote, made anew into
+#                   build/pictures by scripts/make-pictures (about ten minutes; PICTURES_ARGS=--quick)
+#   make docs-img   copy build/pictures into docs/img and its numbers into the docs
 #   make clean
 # Single files: `make build/release/vm/eval.o` (any BUILD=dir works the same way).
-# Test subsets: `make test TESTS=str,dict` (substrings of script paths; unit tests still run).
+# Test subsets: `make test TESTS=str,dict` (substrings of script paths, commas or spaces, as the
+# runner's own FILTER arguments take them; unit tests still run, the REPL test does not).
 CC      ?= cc
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 CSTD    := -std=gnu11
@@ -48,7 +52,7 @@ TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
 TSAN_TESTS ?= thread/,threading/,queue/,gil/,trace/,schedule/
 PYTHON  ?= $(shell test -x /usr/bin/python3.11 && echo /usr/bin/python3.11 || command -v python3.11)
 
-.PHONY: all deps sweep-deps run test suite asan debug tsan bench clean unit-tests runner-selftest FORCE
+.PHONY: all deps sweep-deps run test suite asan debug tsan bench pictures docs-img clean unit-tests runner-selftest FORCE
 all: $(TINY_BIN)
 
 # ---- dependencies: readline and cmocka headers (installed with apt-get when we can) ----
@@ -177,8 +181,20 @@ runner-selftest: $(RUNNER)
 run: $(TINY_BIN)
 	./$(TINY_BIN) scripts/tour.tiny
 
+# Extra benchmark folders, timed when they exist (the project keeps more beside the repository).
+BENCH_EXTRA ?= $(CURDIR)/../shared/bench
 bench: $(TINY_BIN)
-	@PYTHON="$(PYTHON)" bash scripts/bench.sh ./$(TINY_BIN) scripts/bench $(CURDIR)/../shared/bench
+	@PYTHON="$(PYTHON)" bash scripts/bench.sh ./$(TINY_BIN) scripts/bench $(BENCH_EXTRA)
+
+# The pictures of the docs, from the programs of scripts/ (never writes docs/ itself).
+pictures: $(TINY_BIN) | sweep-deps
+	@TINY=./$(TINY_BIN) bash scripts/make-pictures --out build/pictures $(PICTURES_ARGS)
+
+# Copies the pictures and their numbers into docs/ (the only target that writes there);
+# makes them first when build/pictures has none.
+docs-img:
+	@test -f build/pictures/numbers-race.md || $(MAKE) --no-print-directory pictures
+	@bash scripts/make-pictures --install build/pictures
 
 clean:
 	rm -rf build tiny tiny-asan tiny-debug tiny-tsan

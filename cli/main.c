@@ -42,7 +42,8 @@ static void install_signals(void) {
 /* ---- options: every option of the command is in this one table ---- */
 
 enum OptId { OPT_CMD, OPT_DIS, OPT_HELP, OPT_VERSION, OPT_SWITCH, OPT_GIL, OPT_GIL_STATS, OPT_GIL_TRACE,
-             OPT_GIL_TIMELINE, OPT_SCHEDULE, OPT_SEED };
+             OPT_GIL_TIMELINE, OPT_SCHEDULE, OPT_SEED, OPT_UNBUF, OPT_INSPECT, OPT_NOPYC, OPT_IGNORE_ENV,
+             OPT_ISOLATE, OPT_OPTIMIZE, OPT_QUIET, OPT_WARN, OPT_XOPT };
 
 typedef struct CliOption {
     const char *short_name;   /* "-c" or NULL */
@@ -56,7 +57,16 @@ static const CliOption cli_options[] = {
     { "-c", NULL, "CODE", OPT_CMD, "run CODE as the program (ends the options: what follows goes to sys.argv)" },
     { NULL, "--dis", "FILE", OPT_DIS, "print the bytecode of FILE (every code object) and exit" },
     { "-h", "--help", NULL, OPT_HELP, "print this help and exit" },
-    { "-V", "--version", NULL, OPT_VERSION, "print the version and exit" },
+    { "-V", "--version", NULL, OPT_VERSION, "print tiny's version (and the Python it runs) and exit" },
+    { "-u", NULL, NULL, OPT_UNBUF, "unbuffered sys.stdout and sys.stderr" },
+    { "-i", NULL, NULL, OPT_INSPECT, "start the interactive prompt after the program (even if stdin is no terminal)" },
+    { "-q", NULL, NULL, OPT_QUIET, "no version line when the interactive prompt starts" },
+    { "-E", NULL, NULL, OPT_IGNORE_ENV, "ignore the TINY* and PYTHON* environment variables" },
+    { "-I", NULL, NULL, OPT_ISOLATE, "isolated: -E, and the script's directory is not put in sys.path" },
+    { "-O", NULL, NULL, OPT_OPTIMIZE, "leave out assert statements" },
+    { "-B", NULL, NULL, OPT_NOPYC, "write no .pyc files (accepted: tiny never writes any)" },
+    { "-W", NULL, "ARG", OPT_WARN, "warning control (accepted for CPython's sake: tiny issues no warnings)" },
+    { "-X", NULL, "OPT", OPT_XOPT, "implementation-specific option (accepted; tiny has none)" },
     { NULL, "--switch-interval", "N|TIME", OPT_SWITCH,
       "offer the GIL every N instructions, or after TIME (5ms, 200us, 1s); env TINY_SWITCH_INTERVAL" },
     { NULL, "--gil", "POLICY", OPT_GIL, "GIL policy (see GIL policies below); env TINY_GIL" },
@@ -80,6 +90,7 @@ typedef struct Settings {
     int gil_stats;
     const char *gil_trace;        /* --gil-trace or NULL */
     const char *gil_timeline;     /* --gil-timeline or NULL */
+    int unbuffered, inspect, quiet, ignore_env, isolate, optimize;  /* -u -i -q -E -I -O */
     enum Mode mode;
     const char *code;         /* -c */
     const char *file;         /* the script, or the --dis file */
@@ -90,34 +101,53 @@ static void print_usage(FILE *out) {
     fprintf(out, "usage: tiny [option] ... [-c code | file | -] [arg] ...\n");
 }
 
+/* The first column of an option's help line ("-c CODE", "-h, --help"). */
+static void option_names(const CliOption *o, char *names, size_t size) {
+    snprintf(names, size, "%s%s%s%s%s", o->short_name ? o->short_name : "",
+             o->short_name && o->long_name ? ", " : "", o->long_name ? o->long_name : "",
+             o->argname ? " " : "", o->argname ? o->argname : "");
+}
+
 static void print_help(FILE *out) {
+    /* one width for the first column of every section: the widest name, policy or variable */
+    static const char *const extra[][2] = {
+        { "file", "run the program in file (sys.argv[0] is file)" },
+        { "-", "read the program from stdin (sys.argv[0] is '-')" },
+        { "arg ...", "the program's arguments, in sys.argv[1:]" },
+        { "TINYPATH", "':'-separated directories added to sys.path" },
+        { "TINY_GIL_TRACE_LIMIT", "the most events --gil-trace/--gil-timeline record (default 1000000)" },
+    };
+    int w = 0;
+    char names[64];
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        option_names(&cli_options[i], names, sizeof names);
+        if ((int)strlen(names) > w) w = (int)strlen(names);
+    }
+    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
+        if ((int)strlen(extra[i][0]) > w) w = (int)strlen(extra[i][0]);
+    for (int i = 0; i < gil_policy_count(); i++) {
+        const char *help, *name = gil_policy_at(i, &help);
+        if ((int)strlen(name) > w) w = (int)strlen(name);
+    }
     fprintf(out, "%s\n", TINY_VERSION_LINE);
     print_usage(out);
     fprintf(out, "\nOptions:\n");
     for (size_t i = 0; i < N_OPTIONS; i++) {
-        const CliOption *o = &cli_options[i];
-        char names[64];
-        snprintf(names, sizeof names, "%s%s%s%s%s", o->short_name ? o->short_name : "",
-                 o->short_name && o->long_name ? ", " : "", o->long_name ? o->long_name : "",
-                 o->argname ? " " : "", o->argname ? o->argname : "");
-        fprintf(out, "  %-22s %s\n", names, o->help);
+        option_names(&cli_options[i], names, sizeof names);
+        fprintf(out, "  %-*s  %s\n", w, names, cli_options[i].help);
     }
+    fprintf(out, "\nArguments:\n");
+    for (int i = 0; i < 3; i++) fprintf(out, "  %-*s  %s\n", w, extra[i][0], extra[i][1]);
     fprintf(out,
-            "\nArguments:\n"
-            "  file                   run the program in file (sys.argv[0] is file)\n"
-            "  -                      read the program from stdin (sys.argv[0] is '-')\n"
-            "  arg ...                the program's arguments, in sys.argv[1:]\n"
             "\nWith no file, tiny starts the interactive prompt when stdin is a terminal,\n"
-            "and otherwise runs stdin as a program.\n");
+            "and otherwise runs stdin as a program. Single-letter flags combine (-uq).\n");
     fprintf(out, "\nGIL policies (--gil, TINY_GIL):\n");
     for (int i = 0; i < gil_policy_count(); i++) {
         const char *help, *name = gil_policy_at(i, &help);
-        fprintf(out, "  %-22s %s%s\n", name, help, i == gil_policy_default() ? " (default)" : "");
+        fprintf(out, "  %-*s  %s%s\n", w, name, help, i == gil_policy_default() ? " (default)" : "");
     }
-    fprintf(out,
-            "\nEnvironment:\n"
-            "  TINYPATH               ':'-separated directories added to sys.path\n"
-            "  TINY_GIL_TRACE_LIMIT   the most events --gil-trace/--gil-timeline record (default 1000000)\n");
+    fprintf(out, "\nEnvironment (ignored with -E and -I):\n");
+    for (int i = 3; i < 5; i++) fprintf(out, "  %-*s  %s\n", w, extra[i][0], extra[i][1]);
 }
 
 static int usage_error(const char *fmt, const char *what) {
@@ -153,6 +183,23 @@ static const CliOption *find_option(const char *arg, const char **inline_arg) {
     return NULL;
 }
 
+/* Applies an option without argument; -1 to go on (like parse_args). */
+static int apply_flag(const CliOption *o, Settings *st) {
+    switch (o->id) {
+    case OPT_HELP: print_help(stdout); return 0;
+    case OPT_VERSION: printf("%s\n", TINY_VERSION_LINE); return 0;
+    case OPT_GIL_STATS: st->gil_stats = 1; break;
+    case OPT_UNBUF: st->unbuffered = 1; break;
+    case OPT_INSPECT: st->inspect = 1; break;
+    case OPT_QUIET: st->quiet = 1; break;
+    case OPT_IGNORE_ENV: st->ignore_env = 1; break;
+    case OPT_ISOLATE: st->isolate = st->ignore_env = 1; break;
+    case OPT_OPTIMIZE: st->optimize++; break;
+    default: break;          /* -B: tiny writes no bytecode files */
+    }
+    return -1;
+}
+
 /* Parses the command line; returns -1 to go on, else an exit status. */
 static int parse_args(int argc, char **argv, Settings *st) {
     memset(st, 0, sizeof *st);
@@ -169,6 +216,22 @@ static int parse_args(int argc, char **argv, Settings *st) {
         if (a[0] != '-') break;
         const char *val;
         const CliOption *o = find_option(a, &val);
+        if (!o && a[1] != '-' && a[1] && a[2]) {
+            /* single-letter flags together (-uqB), as CPython takes them; the last may
+             * take an argument (-uc CODE) */
+            char one[3] = { '-', a[1], '\0' };
+            const CliOption *first = find_option(one, &val);
+            if (first && !first->argname) {
+                if (a[1] == 'V') {    /* -VV: CPython's longer version; tiny has one line */
+                    printf("%s\n", TINY_VERSION_LINE);
+                    return 0;
+                }
+                memmove(argv[i] + 1, argv[i] + 2, strlen(argv[i] + 2) + 1);
+                int r = apply_flag(first, st);
+                if (r >= 0) return r;
+                continue;
+            }
+        }
         if (!o) return usage_error("unknown option %s", a);
         if (o->argname && !val) {
             if (i + 1 >= argc) return usage_error("option %s requires an argument", a);
@@ -177,13 +240,12 @@ static int parse_args(int argc, char **argv, Settings *st) {
             return usage_error("option %s takes no argument", o->long_name ? o->long_name : a);
         }
         i++;
+        if (!o->argname) {
+            int r = apply_flag(o, st);
+            if (r >= 0) return r;
+            continue;
+        }
         switch (o->id) {
-        case OPT_HELP:
-            print_help(stdout);
-            return 0;
-        case OPT_VERSION:
-            printf("%s\n", TINY_VERSION_LINE);
-            return 0;
         case OPT_CMD:
             st->mode = MODE_CMD;
             st->code = val;
@@ -200,9 +262,6 @@ static int parse_args(int argc, char **argv, Settings *st) {
         case OPT_GIL:
             st->gil = val;
             break;
-        case OPT_GIL_STATS:
-            st->gil_stats = 1;
-            break;
         case OPT_GIL_TRACE:
             st->gil_trace = val;
             break;
@@ -214,6 +273,8 @@ static int parse_args(int argc, char **argv, Settings *st) {
             break;
         case OPT_SEED:
             st->seed = val;
+            break;
+        default:                  /* -W ARG, -X OPT: accepted; tiny has no use for them */
             break;
         }
     }
@@ -322,6 +383,11 @@ static int parse_seed(const char *text, uint64_t *out) {
     return 0;
 }
 
+/* An environment variable of tiny's, or NULL under -E and -I. */
+static const char *env_get(const Settings *st, const char *name) {
+    return st->ignore_env ? NULL : getenv(name);
+}
+
 /* Chooses the schedule: --schedule, else TINY_SCHEDULE unless --gil was given; -1 after a
  * usage error. */
 static int configure_schedule(const Settings *st) {
@@ -329,12 +395,13 @@ static int configure_schedule(const Settings *st) {
         usage_error("%s", "--gil and --schedule exclude each other (a schedule makes every switch itself)");
         return -1;
     }
-    const char *name = st->schedule ? st->schedule : st->gil ? NULL : getenv("TINY_SCHEDULE");
+    const char *name = st->schedule ? st->schedule : st->gil ? NULL : env_get(st, "TINY_SCHEDULE");
     int sched = GIL_SCHED_NONE;
     if (name && *name) {
         sched = gil_schedule_from_name(name);
         if (sched < 0) {
-            usage_error("unknown schedule '%s' (choose deterministic or random)", name);
+            usage_error(st->schedule ? "unknown schedule '%s' (choose deterministic or random)"
+                                     : "unknown schedule '%s' in TINY_SCHEDULE (choose deterministic or random)", name);
             return -1;
         }
     }
@@ -342,10 +409,11 @@ static int configure_schedule(const Settings *st) {
         usage_error("%s", "--seed is only for --schedule=random");
         return -1;
     }
-    const char *seed_text = st->seed ? st->seed : getenv("TINY_SEED");
+    const char *seed_text = st->seed ? st->seed : env_get(st, "TINY_SEED");
     uint64_t seed = (gil_now_ns() ^ ((uint64_t)getpid() << 20)) % 1000000000u;
     if (sched == GIL_SCHED_RANDOM && seed_text && *seed_text && parse_seed(seed_text, &seed) < 0) {
-        usage_error("bad seed '%s' (give a whole number from 0 to 9223372036854775807)", seed_text);
+        usage_error(st->seed ? "bad seed '%s' (give a whole number from 0 to 9223372036854775807)"
+                             : "bad seed '%s' in TINY_SEED (give a whole number from 0 to 9223372036854775807)", seed_text);
         return -1;
     }
     gil_set_schedule((GilSchedule)sched, seed);
@@ -355,15 +423,15 @@ static int configure_schedule(const Settings *st) {
 /* Applies the GIL settings from the options, else the environment; -1 after a usage error. */
 static int configure_gil(const Settings *st) {
     if (configure_schedule(st) < 0) return -1;
-    const char *pol = st->gil ? st->gil : gil_schedule() ? NULL : getenv("TINY_GIL");
-    const char *iv = st->switch_interval ? st->switch_interval : getenv("TINY_SWITCH_INTERVAL");
+    const char *pol = st->gil ? st->gil : gil_schedule() ? NULL : env_get(st, "TINY_GIL");
+    const char *iv = st->switch_interval ? st->switch_interval : env_get(st, "TINY_SWITCH_INTERVAL");
     int policy = -1;   /* the default */
     if (pol && *pol) {
         policy = gil_policy_from_name(pol);
         if (policy < 0) {
             char names[256], msg[400];
             gil_policy_list(names, sizeof names, " or ");
-            snprintf(msg, sizeof msg, "unknown GIL policy '%%s' (choose %s)", names);
+            snprintf(msg, sizeof msg, "unknown GIL policy '%%s'%s (choose %s)", st->gil ? "" : " in TINY_GIL", names);
             usage_error(msg, pol);
             return -1;
         }
@@ -371,7 +439,8 @@ static int configure_gil(const Settings *st) {
     int64_t instr, ns;
     gil_default_interval(&instr, &ns);
     if (iv && *iv && gil_parse_interval(iv, &instr, &ns) < 0) {
-        usage_error("bad switch interval '%s' (give N instructions, or a time such as 5ms, 200us, 1s)", iv);
+        usage_error(st->switch_interval ? "bad switch interval '%s' (give N instructions, or a time such as 5ms, 200us, 1s)"
+                    : "bad switch interval '%s' in TINY_SWITCH_INTERVAL (give N instructions, or a time such as 5ms, 200us, 1s)", iv);
         return -1;
     }
     gil_configure(policy, instr, ns);
@@ -384,7 +453,7 @@ static int configure_gil(const Settings *st) {
 static int configure_trace(const Settings *st) {
     const char *paths[2] = { st->gil_trace, st->gil_timeline };
     if (!paths[0] && !paths[1]) return 0;
-    const char *lim = getenv("TINY_GIL_TRACE_LIMIT");
+    const char *lim = env_get(st, "TINY_GIL_TRACE_LIMIT");
     if (lim && *lim && gtrace_set_limit(lim) < 0) {
         usage_error("bad TINY_GIL_TRACE_LIMIT '%s' (give a number of events above 0)", lim);
         return -1;
@@ -401,12 +470,36 @@ static int configure_trace(const Settings *st) {
     return 0;
 }
 
+/* -I: sys.path gets no entry for the script's directory (or the current one). */
+static void isolate_path(void) {
+    List *path = (List *)the_interp.path;
+    if (!path || path->len == 0) return;
+    v_decref(path->items[0]);
+    memmove(path->items, path->items + 1, sizeof(Value) * (size_t)(path->len - 1));
+    path->len--;
+}
+
+/* Puts back the TINYPATH that -E hid from tiny_init (frees it). */
+static void restore_env(char *tinypath) {
+    if (!tinypath) return;
+    setenv("TINYPATH", tinypath, 1);
+    free(tinypath);
+}
+
 int main(int argc, char **argv) {
     Settings st;
     int early = parse_args(argc, argv, &st);
     if (early >= 0) return early;
     if (configure_gil(&st) < 0) return 2;
     if (configure_trace(&st) < 0) return 2;
+    if (st.unbuffered) {
+        setvbuf(stdout, NULL, _IONBF, 0);
+        setvbuf(stderr, NULL, _IONBF, 0);
+    }
+    comp_optimize = st.optimize;
+    /* -E/-I: tiny_init must not see TINYPATH; the program's os.environ still does */
+    char *tinypath = st.ignore_env && getenv("TINYPATH") ? strdup(getenv("TINYPATH")) : NULL;
+    if (tinypath) unsetenv("TINYPATH");
     install_signals();
     vm_hooks.compile = comp_compile;
     stdlib_hooks(&vm_hooks);
@@ -417,7 +510,10 @@ int main(int argc, char **argv) {
         char *dir = script_dir(st.file);
         tiny_init(argc - (st.rest - 1), argv + (st.rest - 1), dir);
         free(dir);
+        if (st.isolate) isolate_path();
+        restore_env(tinypath);
         status = tiny_run_file(st.file);
+        if (st.inspect) status = repl_run(true);
         break;
     }
     case MODE_DIS: {
@@ -437,9 +533,16 @@ int main(int argc, char **argv) {
         if (!v) { fputs("tiny: out of memory\n", stderr); return 1; }
         tiny_init(n, v, NULL);
         free(v);
-        if (st.mode == MODE_CMD) status = tiny_run_source(st.code, "<string>");
-        else if (st.mode == MODE_DEFAULT && isatty(STDIN_FILENO)) status = repl_run();
-        else status = run_stdin_program();
+        if (st.isolate) isolate_path();
+        restore_env(tinypath);
+        if (st.mode == MODE_CMD) {
+            status = tiny_run_source(st.code, "<string>");
+            if (st.inspect) status = repl_run(true);
+        } else if (st.mode == MODE_DEFAULT && (st.inspect || isatty(STDIN_FILENO))) {
+            status = repl_run(st.quiet);
+        } else {
+            status = run_stdin_program();
+        }
         break;
     }
     }

@@ -43,10 +43,29 @@ static void on_line(char *line) {
     rl_callback_handler_remove();
 }
 
+/* Reads one line from a stdin that is no terminal, the prompt written to stderr. */
+static char *read_plain_line(const char *prompt, bool *interrupted) {
+    fputs(prompt, stderr);
+    fflush(stderr);
+    char *line = NULL;
+    size_t cap = 0;
+    errno = 0;
+    ssize_t n = getline(&line, &cap, stdin);
+    if (n < 0) {
+        *interrupted = errno == EINTR;
+        clearerr(stdin);
+        free(line);
+        return NULL;
+    }
+    if (n > 0 && line[n - 1] == '\n') line[n - 1] = '\0';
+    return line;
+}
+
 /* Reads one line with a prompt: the line (malloc'ed), or NULL at EOF or after Ctrl-C
  * (*interrupted set). */
 static char *read_line(const char *prompt, bool *interrupted) {
     *interrupted = false;
+    if (!isatty(STDIN_FILENO)) return read_plain_line(prompt, interrupted);
     cb_line = NULL;
     cb_done = 0;
     prompt_sigint = 0;
@@ -233,7 +252,21 @@ static void entry_reset(Entry *e) {
     if (e->text) e->text[0] = '\0';
 }
 
-int repl_run(void) {
+/* Whether an entry is the bare name exit or quit (CPython's REPL shows a hint for them). */
+static const char *quit_name(const char *text) {
+    while (*text == ' ' || *text == '\t') text++;
+    const char *names[2] = { "exit", "quit" };
+    for (int i = 0; i < 2; i++) {
+        size_t n = strlen(names[i]);
+        if (strncmp(text, names[i], n) != 0) continue;
+        const char *rest = text + n;
+        while (*rest == ' ' || *rest == '\t' || *rest == '\n' || *rest == '\r') rest++;
+        if (!*rest) return names[i];
+    }
+    return NULL;
+}
+
+int repl_run(int quiet) {
     /* readline needs a UTF-8 character type to edit non-ASCII text (only LC_CTYPE:
      * number formatting stays "C"); like CPython, fall back to C.UTF-8. */
     const char *loc = setlocale(LC_CTYPE, "");
@@ -250,9 +283,11 @@ int repl_run(void) {
     if (hpath) read_history(hpath);
     int added = 0;
 
-    fprintf(stderr, "%s: help() is not available; Ctrl-D exits, Ctrl-C interrupts.\n",
-            TINY_VERSION_LINE);
-    fflush(stderr);
+    if (!quiet) {
+        fprintf(stderr, "%s: help() is not available; Ctrl-D exits, Ctrl-C interrupts.\n",
+                TINY_VERSION_LINE);
+        fflush(stderr);
+    }
 
     Entry e = { NULL, 0, 0 };
     bool cont = false, compound = false;
@@ -276,8 +311,10 @@ int repl_run(void) {
                 tiny_repl_exec(e.text, &inc, &ec);
                 if (ec >= 0) status = ec;
             }
-            fputc('\n', stdout);
-            fflush(stdout);
+            /* the newline that ends the prompt line: CPython writes it where the prompt went */
+            FILE *out = isatty(STDIN_FILENO) ? stdout : stderr;
+            fputc('\n', out);
+            fflush(out);
             break;
         }
         bool blank = is_blank(line);
@@ -298,7 +335,18 @@ int repl_run(void) {
         }
         bool inc = false;
         int ec = -1;
-        tiny_repl_exec(e.text, &inc, &ec);
+        const char *qn = quit_name(e.text);
+        if (qn) {
+            /* CPython's exit and quit show this as their repr; here they are functions, so
+             * the REPL says it, unless the name was bound to something else */
+            char src[200];
+            snprintf(src, sizeof src,
+                     "print('Use %s() or Ctrl-D (i.e. EOF) to exit') if %s is __import__('builtins').%s else %s\n",
+                     qn, qn, qn, qn);
+            tiny_repl_exec(src, &inc, &ec);
+        } else {
+            tiny_repl_exec(e.text, &inc, &ec);
+        }
         if (inc) {
             cont = true;
             continue;

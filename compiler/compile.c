@@ -1800,6 +1800,7 @@ static int stmt_inner(Compiler *c, Node *n) {
     }
     case S_WITH: return compile_with(c, n, 0);
     case S_ASSERT: {
+        if (comp_optimize > 0) return 0;
         int ok = new_label(c);
         TRY(jump_if(c, n->a, ok, true));
         c->u->line = n->line;
@@ -1839,6 +1840,8 @@ static int compile_body(Compiler *c, const NodeList *l) {
 }
 
 /* ---- entry point ---- */
+
+int comp_optimize;
 
 Obj *comp_compile(ThreadState *ts, const char *src, int64_t len, Obj *filename, int mode,
                   int *incomplete) {

@@ -13,4 +13,7 @@
 Obj *comp_compile(ThreadState *ts, const char *src, int64_t len, Obj *filename, int mode,
                   int *incomplete);
 
+/* The optimisation level of the command's -O (1: assert statements compile to nothing). */
+extern int comp_optimize;
+
 #endif

@@ -264,6 +264,20 @@ static void test_exit_status_from_system_exit(void **state) {
     assert_int_equal(WEXITSTATUS(status), 3);
 }
 
+/* exit and quit typed alone show CPython's hint and leave the prompt running. */
+static void test_exit_and_quit_hint(void **state) {
+    Session *s = *state;
+    assert_true(expect_text(s, ">>> "));
+    type(s, "exit\r");
+    assert_true(expect_text(s, "Use exit() or Ctrl-D (i.e. EOF) to exit\r\n"));
+    assert_true(expect_text(s, ">>> "));
+    type(s, "quit\r");
+    assert_true(expect_text(s, "Use quit() or Ctrl-D (i.e. EOF) to exit\r\n"));
+    assert_true(expect_text(s, ">>> "));
+    type(s, "1 + 1\r");
+    assert_true(expect_text(s, "\n2\r\n"));
+}
+
 /* Not a terminal: `echo 'print(2*21)' | tiny` runs stdin as a program, no prompts. */
 static void test_stdin_not_a_tty(void **state) {
     (void)state;
@@ -321,6 +335,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test_setup_teardown(test_ctrl_c_interrupts_code, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ctrl_d_exits_and_saves_history, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exit_status_from_system_exit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exit_and_quit_hint, setup, teardown),
         cmocka_unit_test(test_stdin_not_a_tty),
     };
     return cmocka_run_group_tests_name("repl", tests, NULL, NULL) ? 1 : 0;

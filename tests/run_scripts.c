@@ -18,8 +18,9 @@
  * sanitizer report fails the test even when everything else matched.
  *
  * usage: run_scripts [--tiny BIN] [--dir DIR] [--timeout SEC] [--jobs N] [FILTER...]
- * Environment: TINY, TINY_SCRIPTS, TINY_TIMEOUT, TINY_JOBS, TINY_FILTER (a
- * comma-separated list of substrings of the path), TINY_LEAK_MARK. */
+ * FILTER arguments and TINY_FILTER select alike: substrings of the path, separated by
+ * commas or spaces (`make test TESTS=str,dict` is `run_scripts str,dict` or `str dict`).
+ * Environment: TINY, TINY_SCRIPTS, TINY_TIMEOUT, TINY_JOBS, TINY_FILTER, TINY_LEAK_MARK. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
@@ -575,8 +576,18 @@ static bool selected(const char *path) {
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: run_scripts [--tiny BIN] [--dir DIR] [--timeout SEC] [--jobs N] [FILTER...]\n");
+    fprintf(stderr, "usage: run_scripts [--tiny BIN] [--dir DIR] [--timeout SEC] [--jobs N] [FILTER...]\n"
+                    "  FILTER: substrings of script paths, separated by commas or spaces, as in\n"
+                    "  `make test TESTS=str,dict` (TINY_FILTER); a script runs if any matches\n");
     exit(2);
+}
+
+/* Adds the filters of text (split in place on commas and white space), at most max in all. */
+static void add_filters(char *text, int max) {
+    char *save = NULL;
+    for (char *tok = strtok_r(text, ", \t\n", &save); tok && cfg.nfilters < max;
+         tok = strtok_r(NULL, ", \t\n", &save))
+        cfg.filters[cfg.nfilters++] = tok;
 }
 
 int main(int argc, char **argv) {
@@ -589,14 +600,14 @@ int main(int argc, char **argv) {
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     cfg.jobs = (env = getenv("TINY_JOBS")) && *env ? atoi(env) : (int)(ncpu > 0 ? ncpu : 1);
     cfg.leak_mark = (env = getenv("TINY_LEAK_MARK")) ? env : "leaked";
-    cfg.filters = xmalloc(sizeof(char *) * (size_t)(argc + 64));
+    /* every argument and TINY_FILTER are split the same way (commas or spaces) */
+    size_t max_filters = 64;
+    for (int i = 1; i < argc; i++) max_filters += strlen(argv[i]) / 2 + 1;
+    cfg.filters = xmalloc(sizeof(char *) * max_filters);
     static char filter_copy[4096];   /* TINY_FILTER, split in place for the run */
     if ((env = getenv("TINY_FILTER")) && *env) {
-        char *copy = filter_copy, *save = NULL;
         snprintf(filter_copy, sizeof filter_copy, "%s", env);
-        for (char *tok = strtok_r(copy, ",", &save); tok && cfg.nfilters < 64;
-             tok = strtok_r(NULL, ",", &save))
-            cfg.filters[cfg.nfilters++] = tok;     /* copy kept for the run */
+        add_filters(filter_copy, 64);                 /* copy kept for the run */
     }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -605,7 +616,7 @@ int main(int argc, char **argv) {
         else if (strcmp(a, "--timeout") == 0 && i + 1 < argc) cfg.timeout = atof(argv[++i]);
         else if (strcmp(a, "--jobs") == 0 && i + 1 < argc) cfg.jobs = atoi(argv[++i]);
         else if (a[0] == '-') usage();
-        else cfg.filters[cfg.nfilters++] = a;
+        else add_filters(argv[i], (int)max_filters);
     }
     if (cfg.timeout <= 0) cfg.timeout = 10.0;
     if (cfg.jobs < 1) cfg.jobs = 1;

@@ -22,6 +22,22 @@ if grep -q -F "$dir/helpers/" <<<"$out"; then
     echo "runner self-test: $dir/helpers/ holds modules, not tests, yet the runner ran them"
     bad=$((bad + 1))
 fi
+# the filters of the arguments and of TINY_FILTER (make test TESTS=...) select alike:
+# commas or spaces between substrings of the path
+ran() { grep -c -E '^\[ RUN      \]' <<<"$1"; }
+for how in args_comma args_space env_comma env_space; do
+    case $how in
+        args_comma) sel=$("$runner" --tiny /bin/sh --dir "$dir" --timeout 2 pass_stdout,pass_empty 2>&1) ;;
+        args_space) sel=$("$runner" --tiny /bin/sh --dir "$dir" --timeout 2 pass_stdout pass_empty 2>&1) ;;
+        env_comma) sel=$(TINY_FILTER=pass_stdout,pass_empty "$runner" --tiny /bin/sh --dir "$dir" --timeout 2 2>&1) ;;
+        env_space) sel=$(TINY_FILTER="pass_stdout pass_empty" "$runner" --tiny /bin/sh --dir "$dir" --timeout 2 2>&1) ;;
+    esac
+    if [ "$(ran "$sel")" != 2 ]; then
+        echo "runner self-test: filters given as $how should select 2 scripts:"
+        echo "$sel"
+        bad=$((bad + 1))
+    fi
+done
 if [ "$bad" -ne 0 ]; then
     echo "$out"
     echo "runner self-test: $bad wrong"
