@@ -183,6 +183,10 @@ _Static_assert(0
 #define DEFAULT_INTERVAL_NS 5000000
 #define SPIN_NS 50000u
 #define TICKS_FAR ((int64_t)1 << 62)
+/* Under a time interval the holder looks at the clock every this many instructions
+ * (when someone waits): a waiter whose pthread the kernel keeps waiting cannot run its
+ * timer, and the holder must let go all the same. */
+#define TIME_CHECK_TICKS 1000
 
 /* Schedules never look at the clock: a time interval becomes instructions at this rate
  * (the one sys.getswitchinterval uses to report an instruction interval). */
@@ -339,7 +343,8 @@ void gil_default_interval(int64_t *instr, int64_t *ns) {
  * the GIL (random schedule: 1 to 2N): one less, as the eval loop runs the instruction
  * that brings it to 0 and offers before the one that would take it below. */
 static inline int64_t slice_ticks(void) {
-    if (!gil_engaged || !G.interval_instr) return TICKS_FAR;
+    if (!gil_engaged) return TICKS_FAR;
+    if (!G.interval_instr) return TIME_CHECK_TICKS - 1;
     if (G.schedule == GIL_SCHED_RANDOM) return (int64_t)rng_below(2 * (uint64_t)G.interval_instr);
     return G.interval_instr - 1;
 }
@@ -900,10 +905,14 @@ void gil_queue_yield(ThreadState *ts) {
 
 void gil_tick(ThreadState *ts) {
     slice_reset(ts);
-    if (gil_engaged) {
-        gil_yield(ts);
-        slice_reset(ts);
+    if (!gil_engaged) return;
+    if (!G.interval_instr) {
+        /* a time interval: offer once the GIL has been held that long and someone waits */
+        if (!__atomic_load_n(&G.nwaiting, __ATOMIC_RELAXED) || gil_now_ns() - G.switch_ns < (uint64_t)G.interval_ns)
+            return;
     }
+    gil_yield(ts);
+    slice_reset(ts);
 }
 
 void gil_check_drop(ThreadState *ts) {
