@@ -22,10 +22,30 @@
  *       its counter in a local of each call of the interpreter function, so a recursive
  *       function there can starve every other thread; tiny's cannot.) When it runs out
  *       the thread calls gil_yield, which does nothing (no system call) if nobody waits.
+ *       A slice is exactly N instructions: a call out of the loop leaves the register at
+ *       0, so the next instruction reloads it from ts->ticks_left, which nested evals
+ *       count down too; and a breaker does not restart the slice.
  *     - time: as in CPython 3.2+, a waiting thread waits one interval on a condition
  *       variable; if the holder has not changed meanwhile it sets drop_request and the
  *       holder's eval breaker, and the holder drops at its next check (backward jump,
- *       call, or the instruction counter).
+ *       call, or the instruction counter). The holder also looks at the clock itself
+ *       every TIME_CHECK_TICKS instructions while someone waits, since a waiter whose
+ *       pthread the kernel keeps off the CPU cannot run its timer.
+ *
+ * THE BOUND
+ * The interval bounds how long a waiting thread waits, under every policy that hands the
+ * GIL over (fifo, io-priority, timed, lifo): the holder gives the GIL up within N
+ * instructions, or within the interval plus one hand-off. That needs the holder to SEE
+ * every waiter, however it came to wait: G.nwaiting counts, and G.wanting lists, the
+ * threads that want the GIL (want_begin, want_end), and a thread counts from the instant
+ * it becomes runnable, not when its pthread gets round to asking: ts_unpark and the start
+ * of a thread make the thread a waiter right away (make_ready, the policy's `ready`: the
+ * queue policies put it in the queue where their take would), a thread that offers the
+ * GIL queues up again in the same step as it hands it over, a thread back from sleep or
+ * I/O or spinning for the GIL is in the queue before it spins. ticks keeps its battle
+ * (the holder re-takes its own lock), but counts its offers apart from the switches it
+ * lost. The statistics show the bound: each thread's longest wait, in time, and in the
+ * instructions another thread ran in one hold of the GIL while it waited (hold_end).
  *
  * THE POLICIES (--gil=NAME)
  * Who gets the GIL when it changes hands is up to the policy: a GilPolicyDef
@@ -102,10 +122,10 @@
  *    the back and hands the GIL to the head; the holder never continues before the chosen
  *    thread had its turn (it waits in the queue like everyone);
  *  - a thread becomes runnable at an instruction of the thread that makes it so, not when
- *    its pthread wakes up: thread start queues the new thread before pthread_create
- *    (gil_thread_starting), and ts_unpark queues the parked thread (ts->gil.parked marks
- *    one that is parked and not queued yet). Its pthread then finds itself queued, or
- *    already the holder, and just waits for its turn;
+ *    its pthread wakes up, as under every policy (THE BOUND): thread start queues the new
+ *    thread before pthread_create (gil_thread_starting), and ts_unpark queues the parked
+ *    thread (ts->gil.parked marks one that is parked and not queued yet). Its pthread
+ *    then finds itself queued, or already the holder, and just waits for its turn;
  *  - no drop requests, no io-priority front of the queue; sleep(0) is a plain switch to
  *    the next thread; and under a schedule writes to files, terminals, the standard
  *    output and error, and other pipes with room keep the GIL (stdlib/io.c), since letting
@@ -125,10 +145,16 @@
  * every deadline here is monotonic (on the real-time clock, every timed wait in the child
  * would return at once and a sleeping thread would spin).
  *
- * STATISTICS
- * Every thread counts instructions, acquisitions, forced switches, voluntary releases,
- * time holding and waiting, and its longest wait; --gil-stats prints them at exit and
- * sys.gilstats() returns them.
+ * STATISTICS: ONE SET OF BOOKS
+ * A thread is always in one of three states, waiting for the GIL, holding it, or blocked
+ * with the GIL let go, from its start to its end. set_state is the one place where a
+ * thread changes state: it adds the time spent in the old state to the thread's books
+ * (GilStats) and records the change on the timeline (vm/gil/gtrace.c) at the same
+ * instant. Besides, every thread counts instructions, acquisitions, offers, forced
+ * switches, voluntary releases, drop requests and its longest wait. --gil-stats prints
+ * them at exit, sys.gilstats() returns them, and the timelines' summaries read the same
+ * GilStats: their times add up to each thread's life, and they agree with the spans of
+ * --gil-trace (gil_close_books makes the report count up to the trace's end).
  */
 #include "gil/gil_internal.h"
 #include "objects/str.h"
