@@ -5,9 +5,11 @@
  * its next breaker check once a second thread exists (gil_engage sets the breaker). */
 
 /* The instruction counter lives in a register (ticks); ts->ticks_left is brought up to
- * date before any call out of the loop, counting what nested evals used meanwhile. */
+ * date before any call out of the loop, counting what nested evals used meanwhile. The
+ * register is then left at 0, so that the next instruction reloads it (at `tick`): a
+ * nested eval may have used up the slice, which must end there and not a slice later. */
 #if EVAL_COUNTING
-#define TICKS_SYNC() (ticks = ts->ticks_left - (ticks_saved - ticks), ts->ticks_left = ticks, ticks_saved = ticks)
+#define TICKS_SYNC() (ts->ticks_left -= ticks_saved - ticks, ticks = ticks_saved = 0)
 #define TICKS_RELOAD() (ticks = ticks_saved = ts->ticks_left)
 #define SWITCH_TO_COUNTING() ((void)0)
 #else
@@ -1509,11 +1511,15 @@ dispatch:
 
 #if EVAL_COUNTING
 tick:
-    /* the switch interval ran out: offer the GIL, then look at the breaker */
+    /* the switch interval ran out: offer the GIL, then look at the breaker (or the
+     * register was only left at 0 by a call out: reload it) */
     SAVE();
-    if (ts->ticks_left < 0) gil_tick(ts);
     {
-        int br = __atomic_load_n(&ts->eval_breaker, __ATOMIC_RELAXED) ? vm_handle_breaker(ts) : 0;
+        int br = 0;
+        if (ts->ticks_left < 0) {
+            gil_tick(ts);
+            br = __atomic_load_n(&ts->eval_breaker, __ATOMIC_RELAXED) ? vm_handle_breaker(ts) : 0;
+        }
         TICKS_RELOAD();
         if (br < 0) goto error;
     }

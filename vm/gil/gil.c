@@ -22,10 +22,30 @@
  *       its counter in a local of each call of the interpreter function, so a recursive
  *       function there can starve every other thread; tiny's cannot.) When it runs out
  *       the thread calls gil_yield, which does nothing (no system call) if nobody waits.
+ *       A slice is exactly N instructions: a call out of the loop leaves the register at
+ *       0, so the next instruction reloads it from ts->ticks_left, which nested evals
+ *       count down too; and a breaker does not restart the slice.
  *     - time: as in CPython 3.2+, a waiting thread waits one interval on a condition
  *       variable; if the holder has not changed meanwhile it sets drop_request and the
  *       holder's eval breaker, and the holder drops at its next check (backward jump,
- *       call, or the instruction counter).
+ *       call, or the instruction counter). The holder also looks at the clock itself
+ *       every TIME_CHECK_TICKS instructions while someone waits, since a waiter whose
+ *       pthread the kernel keeps off the CPU cannot run its timer.
+ *
+ * THE BOUND
+ * The interval bounds how long a waiting thread waits, under every policy that hands the
+ * GIL over (fifo, io-priority, timed, lifo): the holder gives the GIL up within N
+ * instructions, or within the interval plus one hand-off. That needs the holder to SEE
+ * every waiter, however it came to wait: G.nwaiting counts, and G.wanting lists, the
+ * threads that want the GIL (want_begin, want_end), and a thread counts from the instant
+ * it becomes runnable, not when its pthread gets round to asking: ts_unpark and the start
+ * of a thread make the thread a waiter right away (make_ready, the policy's `ready`: the
+ * queue policies put it in the queue where their take would), a thread that offers the
+ * GIL queues up again in the same step as it hands it over, a thread back from sleep or
+ * I/O or spinning for the GIL is in the queue before it spins. ticks keeps its battle
+ * (the holder re-takes its own lock), but counts its offers apart from the switches it
+ * lost. The statistics show the bound: each thread's longest wait, in time, and in the
+ * instructions another thread ran in one hold of the GIL while it waited (hold_end).
  *
  * THE POLICIES (--gil=NAME)
  * Who gets the GIL when it changes hands is up to the policy: a GilPolicyDef
@@ -102,10 +122,10 @@
  *    the back and hands the GIL to the head; the holder never continues before the chosen
  *    thread had its turn (it waits in the queue like everyone);
  *  - a thread becomes runnable at an instruction of the thread that makes it so, not when
- *    its pthread wakes up: thread start queues the new thread before pthread_create
- *    (gil_thread_starting), and ts_unpark queues the parked thread (ts->gil.parked marks
- *    one that is parked and not queued yet). Its pthread then finds itself queued, or
- *    already the holder, and just waits for its turn;
+ *    its pthread wakes up, as under every policy (THE BOUND): thread start queues the new
+ *    thread before pthread_create (gil_thread_starting), and ts_unpark queues the parked
+ *    thread (ts->gil.parked marks one that is parked and not queued yet). Its pthread
+ *    then finds itself queued, or already the holder, and just waits for its turn;
  *  - no drop requests, no io-priority front of the queue; sleep(0) is a plain switch to
  *    the next thread; and under a schedule writes to files, terminals, the standard
  *    output and error, and other pipes with room keep the GIL (stdlib/io.c), since letting
@@ -125,10 +145,16 @@
  * every deadline here is monotonic (on the real-time clock, every timed wait in the child
  * would return at once and a sleeping thread would spin).
  *
- * STATISTICS
- * Every thread counts instructions, acquisitions, forced switches, voluntary releases,
- * time holding and waiting, and its longest wait; --gil-stats prints them at exit and
- * sys.gilstats() returns them.
+ * STATISTICS: ONE SET OF BOOKS
+ * A thread is always in one of three states, waiting for the GIL, holding it, or blocked
+ * with the GIL let go, from its start to its end. set_state is the one place where a
+ * thread changes state: it adds the time spent in the old state to the thread's books
+ * (GilStats) and records the change on the timeline (vm/gil/gtrace.c) at the same
+ * instant. Besides, every thread counts instructions, acquisitions, offers, forced
+ * switches, voluntary releases, drop requests and its longest wait. --gil-stats prints
+ * them at exit, sys.gilstats() returns them, and the timelines' summaries read the same
+ * GilStats: their times add up to each thread's life, and they agree with the spans of
+ * --gil-trace (gil_close_books makes the report count up to the trace's end).
  */
 #include "gil/gil_internal.h"
 #include "objects/str.h"
@@ -183,6 +209,10 @@ _Static_assert(0
 #define DEFAULT_INTERVAL_NS 5000000
 #define SPIN_NS 50000u
 #define TICKS_FAR ((int64_t)1 << 62)
+/* Under a time interval the holder looks at the clock every this many instructions
+ * (when someone waits): a waiter whose pthread the kernel keeps waiting cannot run its
+ * timer, and the holder must let go all the same. */
+#define TIME_CHECK_TICKS 1000
 
 /* Schedules never look at the clock: a time interval becomes instructions at this rate
  * (the one sys.getswitchinterval uses to report an instruction interval). */
@@ -335,23 +365,105 @@ void gil_default_interval(int64_t *instr, int64_t *ns) {
     *ns = G.schedule ? 0 : DEFAULT_INTERVAL_NS;
 }
 
-/* Instructions a thread may run before it offers the GIL (random schedule: 1 to 2N). */
+/* The counter's start for a slice of the instructions a thread may run before it offers
+ * the GIL (random schedule: 1 to 2N): one less, as the eval loop runs the instruction
+ * that brings it to 0 and offers before the one that would take it below. */
 static inline int64_t slice_ticks(void) {
-    if (!gil_engaged || !G.interval_instr) return TICKS_FAR;
-    if (G.schedule == GIL_SCHED_RANDOM) return 1 + (int64_t)rng_below(2 * (uint64_t)G.interval_instr);
-    return G.interval_instr;
+    if (!gil_engaged) return TICKS_FAR;
+    if (!G.interval_instr) return TIME_CHECK_TICKS - 1;
+    if (G.schedule == GIL_SCHED_RANDOM) return (int64_t)rng_below(2 * (uint64_t)G.interval_instr);
+    return G.interval_instr - 1;
+}
+
+/* Counts n more instructions run by ts, the holder (or a thread not started yet: n is 0). */
+static inline void count_executed(ThreadState *ts, uint64_t n) {
+    ts->gil.stats.instructions += n;
+    if (n) __atomic_store_n(&G.executed, __atomic_load_n(&G.executed, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
 }
 
 /* Adds the instructions run so far to the stats, leaving the slice running. */
 static inline void slice_account(ThreadState *ts) {
-    ts->gil.stats.instructions += (uint64_t)(ts->gil.ticks_base - ts->ticks_left);
+    count_executed(ts, (uint64_t)(ts->gil.ticks_base - ts->ticks_left));
     ts->gil.ticks_base = ts->ticks_left;
 }
 
 /* Adds the instructions of the current slice to the stats and starts a new slice. */
 static inline void slice_reset(ThreadState *ts) {
-    ts->gil.stats.instructions += (uint64_t)(ts->gil.ticks_base - ts->ticks_left);
+    count_executed(ts, (uint64_t)(ts->gil.ticks_base - ts->ticks_left));
     ts->gil.ticks_base = ts->ticks_left = slice_ticks();
+}
+
+/* ---- the books: every change of a thread's state, for the statistics and the timeline ---- */
+
+void gil_stats_upto(const GilStats *s, uint64_t t, uint64_t out[GIL_NSTATES]) {
+    for (int i = 0; i < GIL_NSTATES; i++) out[i] = s->state_ns[i];
+    if (t > s->since) out[s->state] += t - s->since;
+}
+
+/* ts goes to state at t (G.mu held, or ts holds the GIL and changes only its own books);
+ * label: what it blocks in (GT_BLOCKED). */
+static void set_state(ThreadState *ts, uint64_t t, int state, uint32_t label) {
+    GilStats *s = &ts->gil.stats;
+    if (state == s->state) return;
+    if (t < s->since) t = s->since;
+    s->state_ns[s->state] += t - s->since;
+    s->since = t;
+    s->state = state;
+    if (state == GIL_RUNNING) s->acquisitions++;
+    gil_trace(ts, t, state, label);
+}
+
+void gil_count_forced(ThreadState *ts, uint64_t t) {
+    ts->gil.stats.forced++;
+    gil_trace(ts, t, GT_FORCED, 0);
+}
+
+/* ts starts waiting for the GIL at t, unless it waits already (G.mu held): it counts among
+ * the waiters, which the holder looks at when its interval runs out. */
+static void want_begin(ThreadState *ts, uint64_t t) {
+    if (ts->gil.wanting) return;
+    ts->gil.wanting = 1;
+    set_state(ts, t, GIL_WAITING, 0);
+    /* a wait that began as the thread let the GIL go counts from then */
+    ts->gil.wait_start_ns = ts->gil.stats.since;
+    ts->gil.wait_instr0 = __atomic_load_n(&G.executed, __ATOMIC_RELAXED);
+    ts->gil.wprev = NULL;
+    ts->gil.wnext = G.wanting;
+    if (G.wanting) G.wanting->gil.wprev = ts;
+    G.wanting = ts;
+    __atomic_add_fetch(&G.nwaiting, 1, __ATOMIC_RELAXED);
+    if (G.holder && G.holder != ts && !G.schedule) gil_set_breaker(G.holder);
+}
+
+/* ts stops waiting (it got the GIL, or never will: its start failed) (G.mu held). */
+static void want_end(ThreadState *ts, uint64_t t) {
+    if (!ts->gil.wanting) return;
+    ts->gil.wanting = 0;
+    if (ts->gil.wprev) ts->gil.wprev->gil.wnext = ts->gil.wnext; else G.wanting = ts->gil.wnext;
+    if (ts->gil.wnext) ts->gil.wnext->gil.wprev = ts->gil.wprev;
+    ts->gil.wnext = ts->gil.wprev = NULL;
+    __atomic_sub_fetch(&G.nwaiting, 1, __ATOMIC_RELAXED);
+    GilStats *s = &ts->gil.stats;
+    uint64_t w = t > ts->gil.wait_start_ns ? t - ts->gil.wait_start_ns : 0;
+    if (w > s->longest_wait_ns) s->longest_wait_ns = w;
+}
+
+/* The holder lets the GIL go (G.mu held, its instructions counted): each waiter notes how
+ * many instructions it ran in this hold while the waiter waited (the bound an instruction
+ * interval sets, whatever the number of threads). */
+static void hold_end(void) {
+    uint64_t now = __atomic_load_n(&G.executed, __ATOMIC_RELAXED);
+    for (ThreadState *w = G.wanting; w; w = w->gil.wnext) {
+        uint64_t from = w->gil.wait_instr0 > G.hold_instr0 ? w->gil.wait_instr0 : G.hold_instr0;
+        uint64_t n = now - from;
+        if (n > w->gil.stats.longest_wait_instr) w->gil.stats.longest_wait_instr = n;
+    }
+}
+
+/* A new hold of the GIL begins (G.mu held). */
+static inline void hold_begin(void) {
+    G.switch_ns = gil_now_ns();
+    G.hold_instr0 = __atomic_load_n(&G.executed, __ATOMIC_RELAXED);
 }
 
 void gil_thread_init(ThreadState *ts) {
@@ -366,7 +478,8 @@ void gil_thread_init(ThreadState *ts) {
     }
     pthread_mutex_init(&ts->gil.mu, NULL);
     cond_init_mono(&ts->gil.cv);
-    ts->gil.stats.start_ns = gil_now_ns();
+    ts->gil.stats.start_ns = ts->gil.stats.since = gil_now_ns();
+    ts->gil.stats.state = GIL_WAITING;
     ts->gil.ticks_base = ts->ticks_left = slice_ticks();
     ts->gil.trace = gtrace_thread_new(ts, ts->gil.stats.start_ns);
     ts->gil.trace_tid = ts->gil.trace ? ts->gil.trace->tid : 0;
@@ -388,12 +501,13 @@ void gil_thread_fini(ThreadState *ts) {
     ThreadState *main = the_interp.main_ts;
     if (G.nthreads > 0 && G.nparked_forever >= G.nthreads && main && main->gil.blocked_forever) ts_unpark(main);
     slice_reset(ts);
-    ts->gil.stats.end_ns = gil_now_ns();
-    /* it still holds the GIL: its last hold counts too (the drop after this is not recorded) */
-    ts->gil.stats.hold_ns += ts->gil.stats.end_ns - ts->gil.hold_start_ns;
-    ts->gil.hold_start_ns = ts->gil.stats.end_ns;
-    gtrace_thread_end(ts, ts->gil.stats.end_ns);
     pthread_mutex_lock(&G.mu);
+    /* it still holds the GIL: its books close here (the drop after this is not recorded) */
+    GilStats *st = &ts->gil.stats;
+    st->end_ns = gil_now_ns();
+    gil_stats_upto(st, st->end_ns, st->state_ns);
+    st->since = st->end_ns;
+    gtrace_thread_end(ts);
     FinishedThread **arr = (FinishedThread **)&G.finished;
     if (G.nfinished == G.capfinished) {
         G.capfinished = G.capfinished ? G.capfinished * 2 : 16;
@@ -430,7 +544,10 @@ void gil_after_fork_child(ThreadState *ts) {
     cond_init_mono(&G.switch_cv);
     pthread_mutex_init(&ts->gil.mu, NULL);
     cond_init_mono(&ts->gil.cv);
-    G.holder = ts;
+    G.holder = G.last = ts;
+    G.executed = G.hold_instr0 = 0;
+    G.books_end_ns = 0;
+    G.wanting = NULL;
     G.qhead = G.qtail = NULL;
     G.nwaiting = 0;
     G.drop_request = 0;
@@ -440,6 +557,8 @@ void gil_after_fork_child(ThreadState *ts) {
     G.spinners[0] = G.spinners[1] = NULL;
     G.wakes_in_flight = 0;
     ts->gil.in_queue = 0;
+    ts->gil.wanting = 0;
+    ts->gil.wnext = ts->gil.wprev = NULL;
     ts->gil.qnext = NULL;
     ts->gil.parked = 0;
     ts->gil.unparked = 0;
@@ -448,9 +567,9 @@ void gil_after_fork_child(ThreadState *ts) {
     ts->ticks_left = ts->gil.ticks_base = TICKS_FAR;
     memset(&ts->gil.stats, 0, sizeof ts->gil.stats);
     gtrace_after_fork_child(ts);
-    ts->gil.stats.start_ns = gil_now_ns();
-    ts->gil.hold_start_ns = ts->gil.stats.start_ns;
-    G.start_ns = ts->gil.stats.start_ns;
+    ts->gil.stats.start_ns = ts->gil.stats.since = gil_now_ns();
+    ts->gil.stats.state = GIL_RUNNING;
+    G.start_ns = G.switch_ns = ts->gil.stats.start_ns;
     G.switches = 0;
 }
 
@@ -502,23 +621,30 @@ static ThreadState *q_next(void) {
     return t;
 }
 
-/* Counts an acquisition by ts, which waited since waited_from (G.mu held). */
-static void count_acquired(ThreadState *ts, uint64_t waited_from) {
+/* ts now holds the GIL (G.mu held): it stops waiting and starts running. */
+static void acquired(ThreadState *ts) {
     uint64_t now = gil_now_ns();
-    uint64_t w = now - waited_from;
-    ts->gil.stats.wait_ns += w;
-    if (w > ts->gil.stats.longest_wait_ns) ts->gil.stats.longest_wait_ns = w;
-    ts->gil.stats.acquisitions++;
-    ts->gil.hold_start_ns = now;
-    gil_trace(ts, now, GT_RUNNING, 0);
+    want_end(ts, now);
+    set_state(ts, now, GIL_RUNNING, 0);
 }
 
-/* Records that ts now holds the GIL (G.mu held). */
-static void became_holder(ThreadState *ts, uint64_t waited_from) {
+/* Makes ts the holder (G.mu held); a re-take by the last holder is no switch. */
+static void became_holder(ThreadState *ts) {
     __atomic_store_n(&G.holder, ts, __ATOMIC_RELEASE);
-    G.switch_number++;
-    G.switches++;
-    count_acquired(ts, waited_from);
+    if (G.last != ts) {
+        G.switch_number++;
+        G.switches++;
+        G.last = ts;
+    }
+    hold_begin();
+    acquired(ts);
+}
+
+uint64_t gil_switch_count(void) {
+    pthread_mutex_lock(&G.mu);
+    uint64_t n = G.switches;
+    pthread_mutex_unlock(&G.mu);
+    return n;
 }
 
 /* Tells the policy that ts is about to block (true) or was preempted (false). */
@@ -557,8 +683,29 @@ static void request_drop(ThreadState *ts) {
     __atomic_store_n(&G.drop_request, 1, __ATOMIC_RELAXED);
     if (G.holder) {
         gil_set_breaker(G.holder);
+        ts->gil.stats.drop_requests++;
         gil_trace_now(ts, GT_DROPREQ, G.holder->gil.trace_tid);
     }
+}
+
+/* Under a time interval, a waiter that ts is (the head of the queue, or any waiter of the
+ * plain lock) asks the holder to drop once the holder has held the GIL, and ts waited, one
+ * interval (iv); else it waits on cv until then or until woken. *asked: the switch it
+ * asked in (one request per holder). G.mu held. */
+static void timed_wait(ThreadState *ts, pthread_cond_t *cv, uint64_t iv, uint64_t *asked) {
+    uint64_t from = ts->gil.wait_start_ns > G.switch_ns ? ts->gil.wait_start_ns : G.switch_ns;
+    uint64_t deadline = from + iv, now = gil_now_ns();
+    if (now < deadline) {
+        struct timespec d;
+        deadline_ts(&d, deadline - now);
+        pthread_cond_timedwait(cv, &G.mu, &d);
+        return;
+    }
+    if (*asked != G.switch_number) {
+        *asked = G.switch_number;
+        request_drop(ts);
+    }
+    pthread_cond_wait(cv, &G.mu);
 }
 
 void gil_take_x(ThreadState *ts, bool returning, bool spin) { G.policy->take(ts, returning, spin); }
@@ -566,34 +713,40 @@ void gil_take_x(ThreadState *ts, bool returning, bool spin) { G.policy->take(ts,
 /* Takes the GIL without spinning for it. */
 static inline void take(ThreadState *ts, bool returning) { G.policy->take(ts, returning, false); }
 
+void gil_queue_ready(ThreadState *ts, bool front) {
+    if (ts->gil.in_queue) return;
+    if (front) q_push_front(ts); else q_push_back(ts);
+}
+
+void gil_lock_ready(ThreadState *ts, bool returning) { (void)ts, (void)returning; }
+
+/* ts became runnable at this instant (woken, or created) without running yet: a waiter
+ * from now on, where its policy puts it (G.mu held). */
+static void make_ready(ThreadState *ts, bool returning) {
+    ts->gil.parked = 0;
+    G.policy->ready(ts, returning);
+    want_begin(ts, gil_now_ns());
+}
+
 /* With spin (a thread woken by another one, which is about to block or let go) the thread
  * first spins for a hand-off, and asks for the drop only if none came meanwhile: so a
- * ping-pong between two threads runs without forced switches or sleeps. */
+ * ping-pong between two threads runs without forced switches or sleeps. A thread made
+ * ready by ts_unpark or its start is in the queue already (maybe even the holder). */
 void gil_queue_take(ThreadState *ts, bool front, bool ask_drop, bool spin) {
-    uint64_t t0 = gil_now_ns();
     pthread_mutex_lock(&G.mu);
     if (G.holder != ts) {
-        /* under a schedule the thread may have been queued, even handed the GIL, already */
         if (!ts->gil.in_queue) {
             ts->gil.parked = 0;
             if (!G.holder && !G.qhead) {
-                became_holder(ts, t0);
+                became_holder(ts);
                 pthread_mutex_unlock(&G.mu);
                 return;
             }
+            if (front) q_push_front(ts); else q_push_back(ts);
         }
-        gil_trace(ts, t0, GT_WAITING, 0);
+        want_begin(ts, gil_now_ns());
         spin = spin && spin_claim(ts);
-        if (!ts->gil.in_queue) {
-            if (front) {
-                q_push_front(ts);
-                if (ask_drop && !spin) request_drop(ts);
-            } else {
-                q_push_back(ts);
-            }
-        }
-        __atomic_add_fetch(&G.nwaiting, 1, __ATOMIC_RELAXED);
-        if (G.holder && !G.schedule) gil_set_breaker(G.holder);
+        if (ask_drop && !spin && G.holder) request_drop(ts);
         if (spin) {
             /* spin briefly for the hand-off before sleeping */
             pthread_mutex_unlock(&G.mu);
@@ -604,53 +757,29 @@ void gil_queue_take(ThreadState *ts, bool front, bool ask_drop, bool spin) {
             pthread_mutex_lock(&G.mu);
             if (ask_drop && G.holder != ts) request_drop(ts);
         }
+        uint64_t asked = UINT64_MAX;
         while (G.holder != ts) {
-            if (G.interval_ns && G.qhead == ts && G.holder) {
-                uint64_t sw = G.switch_number;
-                struct timespec d;
-                deadline_ts(&d, (uint64_t)G.interval_ns);
-                int r = pthread_cond_timedwait(&ts->gil.cv, &G.mu, &d);
-                if (r == ETIMEDOUT && G.holder != ts && G.holder && G.switch_number == sw) {
-                    __atomic_store_n(&G.drop_request, 1, __ATOMIC_RELAXED);
-                    gil_set_breaker(G.holder);
-                    gil_trace_now(ts, GT_DROPREQ, G.holder->gil.trace_tid);
-                }
-            } else {
-                pthread_cond_wait(&ts->gil.cv, &G.mu);
-            }
+            if (G.interval_ns && G.qhead == ts && G.holder) timed_wait(ts, &ts->gil.cv, (uint64_t)G.interval_ns, &asked);
+            else pthread_cond_wait(&ts->gil.cv, &G.mu);
         }
-        __atomic_sub_fetch(&G.nwaiting, 1, __ATOMIC_RELAXED);
     }
     /* the releaser made us holder; finish the bookkeeping */
-    count_acquired(ts, t0);
+    acquired(ts);
     pthread_mutex_unlock(&G.mu);
 }
 
 void gil_lock_take(ThreadState *ts, bool timed) {
-    uint64_t t0 = gil_now_ns();
     pthread_mutex_lock(&G.mu);
-    __atomic_add_fetch(&G.nwaiting, 1, __ATOMIC_RELAXED);
-    if (G.holder) {
-        gil_set_breaker(G.holder);
-        gil_trace(ts, t0, GT_WAITING, 0);
-    }
+    ts->gil.parked = 0;
+    if (G.holder) want_begin(ts, gil_now_ns());
+    uint64_t asked = UINT64_MAX;
     while (G.holder) {
-        if (timed || G.interval_ns) {
-            uint64_t sw = G.switch_number;
-            struct timespec d;
-            deadline_ts(&d, (uint64_t)(G.interval_ns ? G.interval_ns : DEFAULT_INTERVAL_NS));
-            int r = pthread_cond_timedwait(&G.cv, &G.mu, &d);
-            if (r == ETIMEDOUT && G.holder && G.switch_number == sw) {
-                __atomic_store_n(&G.drop_request, 1, __ATOMIC_RELAXED);
-                gil_set_breaker(G.holder);
-                gil_trace_now(ts, GT_DROPREQ, G.holder->gil.trace_tid);
-            }
-        } else {
+        if (timed || G.interval_ns)
+            timed_wait(ts, &G.cv, (uint64_t)(G.interval_ns ? G.interval_ns : DEFAULT_INTERVAL_NS), &asked);
+        else
             pthread_cond_wait(&G.cv, &G.mu);
-        }
     }
-    __atomic_sub_fetch(&G.nwaiting, 1, __ATOMIC_RELAXED);
-    became_holder(ts, t0);
+    became_holder(ts);
     pthread_mutex_unlock(&G.mu);
 }
 
@@ -661,12 +790,15 @@ typedef struct Wake { ThreadState *next, *head; } Wake;
 /* Hands the GIL to the head of the ready queue (G.mu held, queue not empty); the caller
  * then calls unlock_and_wake(w). */
 static void hand_to_head(Wake *w) {
+    hold_end();
     ThreadState *next = q_next();
     __atomic_store_n(&G.holder, next, __ATOMIC_RELEASE);
     w->next = next;
     w->head = G.qhead;   /* the new head starts its interval timer */
     G.switch_number++;
     G.switches++;
+    G.last = next;
+    hold_begin();
     __atomic_add_fetch(&G.wakes_in_flight, 1, __ATOMIC_ACQ_REL);
 }
 
@@ -685,6 +817,7 @@ static void unlock_and_wake(Wake *w) {
 
 void gil_lock_release(ThreadState *ts) {
     (void)ts;
+    hold_end();
     __atomic_store_n(&G.holder, NULL, __ATOMIC_RELEASE);
     if (G.nwaiting) pthread_cond_signal(&G.cv);
     pthread_mutex_unlock(&G.mu);
@@ -700,12 +833,11 @@ void gil_queue_release(ThreadState *ts) {
     unlock_and_wake(&w);
 }
 
-/* label: what it blocks in (GT_BLOCKED). */
 void gil_drop_x(ThreadState *ts, int state, uint32_t label) {
     pthread_mutex_lock(&G.mu);
     uint64_t now = gil_now_ns();
-    ts->gil.stats.hold_ns += now - ts->gil.hold_start_ns;
-    gil_trace(ts, now, state, label);
+    if (state == GT_WAITING) want_begin(ts, now);
+    else set_state(ts, now, state, label);
     __atomic_store_n(&G.drop_request, 0, __ATOMIC_RELAXED);
     G.policy->release(ts);
 }
@@ -720,9 +852,8 @@ bool gil_queue_switch(ThreadState *ts, bool forced, bool front) {
         return false;
     }
     uint64_t now = gil_now_ns();
-    ts->gil.stats.hold_ns += now - ts->gil.hold_start_ns;
-    if (forced) gil_trace(ts, now, GT_FORCED, 0);
-    gil_trace(ts, now, GT_WAITING, 0);
+    if (forced) gil_count_forced(ts, now);
+    want_begin(ts, now);
     Wake w;
     hand_to_head(&w);
     if (front) {
@@ -745,15 +876,16 @@ void gil_thread_starting(ThreadState *ts, ThreadState *nts) {
     G.nthreads++;
     pthread_mutex_unlock(&G.mu);
     engage(ts);
-    if (!G.schedule) return;
+    /* runnable from this very instruction on: a waiter the holder sees, before its pthread runs */
     pthread_mutex_lock(&G.mu);
-    q_push_back(nts);
+    make_ready(nts, false);
     pthread_mutex_unlock(&G.mu);
 }
 
 void gil_thread_start_failed(ThreadState *nts) {
     pthread_mutex_lock(&G.mu);
-    if (G.schedule) q_remove(nts);
+    if (nts->gil.in_queue) q_remove(nts);
+    want_end(nts, gil_now_ns());
     G.nthreads--;
     pthread_mutex_unlock(&G.mu);
 }
@@ -771,48 +903,42 @@ void gil_take(ThreadState *ts) {
 
 void gil_drop(ThreadState *ts) {
     slice_reset(ts);
-    drop(ts, GT_WAITING, 0);
+    pthread_mutex_lock(&G.mu);
+    __atomic_store_n(&G.drop_request, 0, __ATOMIC_RELAXED);
+    G.policy->release(ts);
 }
 
 void gil_yield(ThreadState *ts) {
     if (G.schedule) {
-        if (sched_switch(ts, true)) ts->gil.stats.forced++;
+        if (sched_switch(ts, true)) ts->gil.stats.offers++;
         return;
     }
     if (__atomic_load_n(&G.nwaiting, __ATOMIC_RELAXED) == 0) {
         __atomic_store_n(&G.drop_request, 0, __ATOMIC_RELAXED);
         return;
     }
-    ts->gil.stats.forced++;
+    ts->gil.stats.offers++;
     sched_hint(ts, false);
     G.policy->yield(ts);
 }
 
 void gil_queue_yield(ThreadState *ts) {
-    /* hand off to the head of the queue and queue up again */
-    pthread_mutex_lock(&G.mu);
+    /* hand off to the head of the queue and queue up again at the back, in one step: a
+     * thread waiting for the GIL is always in the queue, where the holder can hand it over */
     __atomic_store_n(&G.drop_request, 0, __ATOMIC_RELAXED);
-    if (!G.qhead) {
-        pthread_mutex_unlock(&G.mu);
-        ts->gil.stats.forced--;
-        return;
-    }
-    uint64_t now = gil_now_ns();
-    ts->gil.stats.hold_ns += now - ts->gil.hold_start_ns;
-    gil_trace(ts, now, GT_FORCED, 0);
-    gil_trace(ts, now, GT_WAITING, 0);
-    Wake w;
-    hand_to_head(&w);
-    unlock_and_wake(&w);
-    take(ts, false);
+    if (!gil_queue_switch(ts, true, false)) ts->gil.stats.offers--;
 }
 
 void gil_tick(ThreadState *ts) {
     slice_reset(ts);
-    if (gil_engaged) {
-        gil_yield(ts);
-        slice_reset(ts);
+    if (!gil_engaged) return;
+    if (!G.interval_instr) {
+        /* a time interval: offer once the GIL has been held that long and someone waits */
+        if (!__atomic_load_n(&G.nwaiting, __ATOMIC_RELAXED) || gil_now_ns() - G.switch_ns < (uint64_t)G.interval_ns)
+            return;
     }
+    gil_yield(ts);
+    slice_reset(ts);
 }
 
 void gil_check_drop(ThreadState *ts) {
@@ -822,7 +948,11 @@ void gil_check_drop(ThreadState *ts) {
         slice_account(ts);
         return;
     }
-    slice_reset(ts);
+    /* a breaker does not restart the slice (a waiter's arrival sets it: the holder still
+     * offers the GIL at the end of the slice it is in), unless the slice is longer than
+     * the interval (it began under a time interval, or before the GIL was engaged) */
+    if (G.interval_instr && ts->ticks_left >= G.interval_instr) slice_reset(ts);
+    else slice_account(ts);
     if (__atomic_load_n(&G.drop_request, __ATOMIC_RELAXED)) {
         gil_yield(ts);
         slice_reset(ts);
@@ -977,12 +1107,10 @@ int ts_park(ThreadState *ts, double timeout, const char *what) {
     ts->gil.stats.voluntary++;
     sched_hint(ts, true);
     slice_reset(ts);
-    if (G.schedule) {
-        /* parked: a ts_unpark puts it back in the queue (G.mu: its pthread may be timing out) */
-        pthread_mutex_lock(&G.mu);
-        ts->gil.parked = 1;
-        pthread_mutex_unlock(&G.mu);
-    }
+    /* parked: a ts_unpark makes it a GIL waiter at once (G.mu: its pthread may be timing out) */
+    pthread_mutex_lock(&G.mu);
+    ts->gil.parked = 1;
+    pthread_mutex_unlock(&G.mu);
     drop(ts, GT_BLOCKED, ts->gil.trace ? trace_label(ts, what) : 0);
     if (timeout != 0 && strcmp(what, "sleep") != 0 && spin_claim(ts)) {
         /* spin briefly for the wake-up before sleeping */
@@ -1044,15 +1172,11 @@ void ts_unpark(ThreadState *target) {
         target->gil.blocked_forever = 0;
         G.nparked_forever--;
     }
-    if (G.schedule) {
-        /* runnable from this very instruction on: queued now, not when its pthread wakes */
-        pthread_mutex_lock(&G.mu);
-        if (target->gil.parked) {
-            target->gil.parked = 0;
-            q_push_back(target);
-        }
-        pthread_mutex_unlock(&G.mu);
-    }
+    /* runnable from this very instruction on: a GIL waiter now, not when its pthread wakes
+     * (the holder sees it at its next check; under a schedule its turn is fixed here) */
+    pthread_mutex_lock(&G.mu);
+    if (target->gil.parked) make_ready(target, true);
+    pthread_mutex_unlock(&G.mu);
     pthread_mutex_lock(&target->gil.mu);
     __atomic_store_n(&target->gil.unparked, 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&target->gil.mu);
@@ -1063,21 +1187,29 @@ void ts_unpark(ThreadState *target) {
 
 /* ---- statistics ---- */
 
-typedef struct StatRow { const char *name; GilStats st; } StatRow;
+typedef struct StatRow { const char *name; GilStats st; uint64_t life, ns[GIL_NSTATES]; } StatRow;
 
-/* Collects rows for every thread, finished or alive (GIL held). */
-static int stat_rows(StatRow **out) {
+void gil_close_books(uint64_t t) {
+    pthread_mutex_lock(&G.mu);
+    G.books_end_ns = t;
+    pthread_mutex_unlock(&G.mu);
+}
+
+/* Collects rows for every thread, finished or alive (GIL held), their books closed at
+ * *now (the time gil_close_books gave, else the present). */
+static int stat_rows(StatRow **out, uint64_t *now) {
     int n = G.nfinished;
     for (ThreadState *t = the_interp.threads; t; t = t->next) n++;
     StatRow *rows = calloc((size_t)n + 1, sizeof(StatRow));
     int k = 0;
+    /* G.mu: a thread coming back from a blocking call changes its books under it */
+    pthread_mutex_lock(&G.mu);
+    *now = G.books_end_ns ? G.books_end_ns : gil_now_ns();
     /* live threads: main first */
-    uint64_t now = gil_now_ns();
     for (ThreadState *t = the_interp.threads; t; t = t->next) {
         StatRow *r = &rows[k];
         r->name = t->name ? STR_DATA(t->name) : (t == the_interp.main_ts ? "MainThread" : "Thread");
         r->st = t->gil.stats;
-        if (t == G.holder) r->st.hold_ns += now - t->gil.hold_start_ns;
         if (t == the_interp.main_ts) {
             r->st.instructions += (uint64_t)(t->gil.ticks_base - t->ticks_left);
             StatRow tmp = rows[0]; rows[0] = *r; *r = tmp;
@@ -1086,37 +1218,49 @@ static int stat_rows(StatRow **out) {
     }
     FinishedThread *fin = G.finished;
     for (int i = 0; i < G.nfinished; i++, k++) { rows[k].name = fin[i].name; rows[k].st = fin[i].st; }
+    pthread_mutex_unlock(&G.mu);
+    for (int i = 0; i < k; i++) {
+        GilStats *s = &rows[i].st;
+        uint64_t end = s->end_ns ? s->end_ns : *now;
+        gil_stats_upto(s, end, rows[i].ns);
+        rows[i].life = end > s->start_ns ? end - s->start_ns : 0;
+    }
     *out = rows;
     return k;
 }
 
+/* A share of a life (0 for a life of no length). */
+static double share(uint64_t part, uint64_t life) { return life ? (double)part / (double)life : 0.0; }
+
 void gil_print_stats(FILE *out) {
     StatRow *rows;
-    int n = stat_rows(&rows);
-    uint64_t now = gil_now_ns();
+    uint64_t now;
+    int n = stat_rows(&rows, &now);
     fprintf(out, "\nGIL statistics (%s %s, ", G.schedule ? "schedule" : "policy", gil_policy_name());
     if (G.schedule == GIL_SCHED_RANDOM) fprintf(out, "seed %llu, ", (unsigned long long)G.seed);
     fprintf(out, "interval ");
     if (G.interval_instr) fprintf(out, "%lld instructions)\n", (long long)G.interval_instr);
     else fprintf(out, "%.3g ms)\n", G.interval_ns / 1e6);
-    fprintf(out, "%-24s %14s %9s %8s %9s %12s %12s %11s\n", "thread", "instructions", "acquired", "forced",
-            "voluntary", "held ms", "waited ms", "longest ms");
-    uint64_t ti = 0, ta = 0, tf = 0, tv = 0, th = 0, tw = 0;
+    fprintf(out, "%-24s %14s %9s %8s %9s %15s %15s %15s %8s %12s %12s\n", "thread", "instructions", "acquired",
+            "forced", "voluntary", "held ms", "waited ms", "blocked ms", "offered", "longest ms", "longest instr");
+    uint64_t ti = 0, ta = 0, tf = 0, tv = 0, th = 0, tw = 0, tb = 0, to = 0;
     for (int i = 0; i < n; i++) {
         GilStats *s = &rows[i].st;
-        uint64_t life = (s->end_ns ? s->end_ns : now) - s->start_ns;
-        if (!life) life = 1;
-        fprintf(out, "%-24.24s %14llu %9llu %8llu %9llu %8.1f %3.0f%% %8.1f %3.0f%% %11.2f\n", rows[i].name,
-                (unsigned long long)s->instructions, (unsigned long long)s->acquisitions,
-                (unsigned long long)s->forced, (unsigned long long)s->voluntary, s->hold_ns / 1e6,
-                100.0 * (double)s->hold_ns / (double)life, s->wait_ns / 1e6, 100.0 * (double)s->wait_ns / (double)life,
-                s->longest_wait_ns / 1e6);
-        ti += s->instructions; ta += s->acquisitions; tf += s->forced; tv += s->voluntary;
-        th += s->hold_ns; tw += s->wait_ns;
+        uint64_t *ns = rows[i].ns, life = rows[i].life;
+        fprintf(out, "%-24.24s %14llu %9llu %8llu %9llu %8.1f %5.1f%% %8.1f %5.1f%% %8.1f %5.1f%% %8llu %12.2f %12llu\n",
+                rows[i].name, (unsigned long long)s->instructions, (unsigned long long)s->acquisitions,
+                (unsigned long long)s->forced, (unsigned long long)s->voluntary,
+                ns[GIL_RUNNING] / 1e6, 100 * share(ns[GIL_RUNNING], life),
+                ns[GIL_WAITING] / 1e6, 100 * share(ns[GIL_WAITING], life),
+                ns[GIL_BLOCKED] / 1e6, 100 * share(ns[GIL_BLOCKED], life),
+                (unsigned long long)s->offers, s->longest_wait_ns / 1e6, (unsigned long long)s->longest_wait_instr);
+        ti += s->instructions; ta += s->acquisitions; tf += s->forced; tv += s->voluntary; to += s->offers;
+        th += ns[GIL_RUNNING]; tw += ns[GIL_WAITING]; tb += ns[GIL_BLOCKED];
     }
     double secs = (now - G.start_ns) / 1e9;
-    fprintf(out, "%-24s %14llu %9llu %8llu %9llu %8.1f      %8.1f\n", "total", (unsigned long long)ti,
-            (unsigned long long)ta, (unsigned long long)tf, (unsigned long long)tv, th / 1e6, tw / 1e6);
+    fprintf(out, "%-24s %14llu %9llu %8llu %9llu %8.1f        %8.1f        %8.1f        %8llu\n", "total",
+            (unsigned long long)ti, (unsigned long long)ta, (unsigned long long)tf, (unsigned long long)tv,
+            th / 1e6, tw / 1e6, tb / 1e6, (unsigned long long)to);
     fprintf(out, "switches: %llu in %.3f s (%.1f per second)\n", (unsigned long long)G.switches, secs,
             secs > 0 ? (double)G.switches / secs : 0.0);
     free(rows);
@@ -1124,25 +1268,30 @@ void gil_print_stats(FILE *out) {
 
 Value gil_stats_dict(ThreadState *ts) {
     StatRow *rows;
-    int n = stat_rows(&rows);
-    uint64_t now = gil_now_ns();
+    uint64_t now;
+    int n = stat_rows(&rows, &now);
     Obj *threads = list_new(n);
     for (int i = 0; i < n; i++) {
         GilStats *s = &rows[i].st;
-        uint64_t life = (s->end_ns ? s->end_ns : now) - s->start_ns;
-        if (!life) life = 1;
+        uint64_t *ns = rows[i].ns, life = rows[i].life;
         Obj *d = dict_new();
         dict_set_cstr(d, "name", V_OBJ(str_from_cstr(rows[i].name)));
         o_decref(AS_OBJ(dict_get_cstr(d, "name")));
         dict_set_cstr(d, "instructions", V_INT((int64_t)s->instructions));
         dict_set_cstr(d, "acquisitions", V_INT((int64_t)s->acquisitions));
+        dict_set_cstr(d, "offers", V_INT((int64_t)s->offers));
         dict_set_cstr(d, "forced_switches", V_INT((int64_t)s->forced));
         dict_set_cstr(d, "voluntary_releases", V_INT((int64_t)s->voluntary));
-        dict_set_cstr(d, "hold_ms", V_FLOAT(s->hold_ns / 1e6));
-        dict_set_cstr(d, "wait_ms", V_FLOAT(s->wait_ns / 1e6));
-        dict_set_cstr(d, "hold_share", V_FLOAT((double)s->hold_ns / (double)life));
-        dict_set_cstr(d, "wait_share", V_FLOAT((double)s->wait_ns / (double)life));
+        dict_set_cstr(d, "drop_requests", V_INT((int64_t)s->drop_requests));
+        dict_set_cstr(d, "life_ms", V_FLOAT(life / 1e6));
+        dict_set_cstr(d, "hold_ms", V_FLOAT(ns[GIL_RUNNING] / 1e6));
+        dict_set_cstr(d, "wait_ms", V_FLOAT(ns[GIL_WAITING] / 1e6));
+        dict_set_cstr(d, "blocked_ms", V_FLOAT(ns[GIL_BLOCKED] / 1e6));
+        dict_set_cstr(d, "hold_share", V_FLOAT(share(ns[GIL_RUNNING], life)));
+        dict_set_cstr(d, "wait_share", V_FLOAT(share(ns[GIL_WAITING], life)));
+        dict_set_cstr(d, "blocked_share", V_FLOAT(share(ns[GIL_BLOCKED], life)));
         dict_set_cstr(d, "longest_wait_ms", V_FLOAT(s->longest_wait_ns / 1e6));
+        dict_set_cstr(d, "longest_wait_instructions", V_INT((int64_t)s->longest_wait_instr));
         dict_set_cstr(d, "alive", V_BOOL(s->end_ns == 0));
         list_append_steal(threads, V_OBJ(d));
     }

@@ -10,16 +10,29 @@
 /* Reproducible schedules (--schedule=NAME, TINY_SCHEDULE); NONE leaves switching to the policy. */
 typedef enum { GIL_SCHED_NONE, GIL_SCHED_DETERMINISTIC, GIL_SCHED_RANDOM } GilSchedule;
 
-/* Per-thread GIL statistics (--gil-stats, sys.gilstats()). Times in nanoseconds. */
+/* A thread's states, one at a time from its start to its end: waiting for the GIL, holding
+ * it (the timeline's `running`), blocked with the GIL let go (vm/gil/gtrace.h draws them). */
+enum { GIL_WAITING, GIL_RUNNING, GIL_BLOCKED, GIL_NSTATES };
+
+/* Per-thread GIL statistics (--gil-stats, sys.gilstats(), the timelines' summaries): one
+ * set of books, kept where the thread changes state. Times in nanoseconds. */
 typedef struct GilStats {
     uint64_t instructions;     /* bytecode instructions executed */
-    uint64_t acquisitions;     /* times the thread took the GIL */
-    uint64_t forced;           /* switches forced on it (interval expired / drop request) */
+    uint64_t acquisitions;     /* times the thread took the GIL (entered GIL_RUNNING) */
+    uint64_t offers;           /* times it offered the GIL: interval used up, or a drop asked for, while another thread waited */
+    uint64_t forced;           /* offers that lost it the GIL (switches forced on it) */
     uint64_t voluntary;        /* releases around blocking calls */
-    uint64_t hold_ns, wait_ns; /* time holding / waiting for the GIL */
-    uint64_t longest_wait_ns;
+    uint64_t drop_requests;    /* drops it asked a holder for while it waited */
+    uint64_t state_ns[GIL_NSTATES]; /* time spent in each state before `since` */
+    uint64_t since;            /* when the current state began */
+    int state;                 /* the current state (GIL_WAITING at the start) */
+    uint64_t longest_wait_ns;  /* the longest stretch it waited for the GIL */
+    uint64_t longest_wait_instr; /* the most instructions another thread ran in one hold of the GIL while it waited */
     uint64_t start_ns, end_ns; /* life of the thread (end 0 while alive) */
 } GilStats;
+
+/* The time s spent in each state up to t (t >= its current state's start): its books closed at t. */
+void gil_stats_upto(const GilStats *s, uint64_t t, uint64_t out[GIL_NSTATES]);
 
 /* Per-thread GIL and parking state, embedded in ThreadState. */
 typedef struct GilThread {
@@ -27,15 +40,17 @@ typedef struct GilThread {
     pthread_cond_t cv;         /* the thread waits here: for the GIL (fifo policies) or when parked */
     int unparked;              /* set by ts_unpark */
     int in_queue;              /* waiting in the GIL ready queue */
+    int wanting;               /* counted in the GIL's waiters (from wait_start_ns on) */
+    struct ThreadState *wnext, *wprev; /* the list of waiters (G.wanting) */
     struct ThreadState *qnext; /* ready-queue link */
-    uint64_t wait_start_ns;
-    uint64_t hold_start_ns;
+    uint64_t wait_start_ns;    /* when its current wait for the GIL began */
+    uint64_t wait_instr0;      /* the GIL's count of executed instructions then */
     GilStats stats;
     const char *blocked_on;    /* what the thread is blocked in (NULL: running or waiting for the GIL) */
     int blocked_forever;       /* blocked with no timeout on a tiny primitive (deadlock candidate) */
     int64_t ticks_base;        /* ticks_left at the start of the current slice */
     int slack_set;             /* the thread's timer slack was lowered */
-    int parked;                /* schedules: parked, and not yet put back in the ready queue */
+    int parked;                /* parked, and not yet made a GIL waiter by a ts_unpark */
     int sched_mode;            /* 0 as started, 1 short time slices, 2 SCHED_BATCH; -1: cannot */
     struct GtThread *trace;    /* its timeline buffer (--gil-trace, --gil-timeline), or NULL */
     uint32_t trace_tid;        /* its track number in the timeline (0: none) */
@@ -91,7 +106,7 @@ int gil_live_threads(void);
 void gil_after_fork_child(ThreadState *ts);
 /* Takes the GIL (blocks until this thread holds it). */
 void gil_take(ThreadState *ts);
-/* Drops the GIL. */
+/* Drops the GIL for good: the thread's end (after gil_thread_fini). */
 void gil_drop(ThreadState *ts);
 /* Eval loop: the switch interval ran out or a drop was requested: offer the GIL. */
 void gil_yield(ThreadState *ts);
@@ -115,7 +130,9 @@ void gil_blocking_end(ThreadState *ts);
  * Returns 0 when unparked, 1 on timeout, -1 with an exception pending
  * (KeyboardInterrupt, or RuntimeError for a detected deadlock). */
 int ts_park(ThreadState *ts, double timeout, const char *what);
-/* Wakes a parked thread (or makes its next park return at once). Call with the GIL held. */
+/* Wakes a parked thread (or makes its next park return at once). Call with the GIL held.
+ * From this instant the woken thread waits for the GIL (in the ready queue, where the
+ * policy puts it), so the holder sees it at its next check, before its pthread even runs. */
 void ts_unpark(ThreadState *target);
 
 /* The thread holding the GIL now (NULL when free); read without G.mu, so only a hint to
@@ -124,6 +141,8 @@ ThreadState *gil_holder(void);
 
 /* Monotonic clock in nanoseconds. */
 uint64_t gil_now_ns(void);
+/* Closes the books at exit (the timeline's end): later reports count up to then. */
+void gil_close_books(uint64_t t);
 /* Writes the --gil-stats report. */
 void gil_print_stats(FILE *out);
 /* sys.gilstats(): the same figures as a dict. */

@@ -21,9 +21,10 @@
  * Events are taken from one budget (TINY_GIL_TRACE_LIMIT, default GT_LIMIT), a block at a
  * time. A thread that finds it spent records nothing more. The outputs then stop at the
  * first lost event of any thread: each thread's life after that point is one `untraced`
- * span, and the files say "trace truncated: N events dropped". Per-thread totals (time
- * held, waited, blocked; acquisitions, forced switches) are kept apart from the events,
- * so the summary stays exact.
+ * span, and the files say "trace truncated: N events dropped". The per-thread totals of
+ * the summary (time held, waited, blocked; acquisitions, forced switches, drop requests)
+ * are the GIL statistics themselves (GilStats, kept by gil.c at the very changes it
+ * records here): one set of books for --gil-stats, sys.gilstats() and both outputs.
  *
  * OUTPUTS (written by gtrace_finish at exit, the GIL held): the events are merged into
  * one track of spans and instants per thread (Trace, gtrace_write.h), which the writers
@@ -84,7 +85,7 @@ GtThread *gtrace_thread_new(ThreadState *ts, uint64_t start_ns) {
     if (!b) return NULL;
     b->ts = ts;
     b->tid = ++GT.ntids;
-    b->start_ns = b->since = start_ns;
+    b->start_ns = start_ns;
     b->state = GT_WAITING;
     b->next = GT.threads;
     GT.threads = b;
@@ -117,14 +118,7 @@ static int grow(GtThread *b) {
 void gtrace_record(GtThread *b, uint64_t t, int kind, uint32_t arg) {
     if (kind < GT_NSTATES) {
         if (kind == b->state) return;
-        ST(b->acc[b->state], b->acc[b->state] + (t - b->since));
-        ST(b->state, kind);
-        ST(b->since, t);
-        if (kind == GT_RUNNING) ST(b->nacq, b->nacq + 1);
-    } else if (kind == GT_FORCED) {
-        ST(b->nforced, b->nforced + 1);
-    } else {
-        ST(b->ndropreq, b->ndropreq + 1);
+        b->state = kind;
     }
     if (b->full || ((!b->tail || b->used == b->tail->cap) && !grow(b))) {
         if (!b->full) ST(b->trunc_ns, t);
@@ -167,13 +161,12 @@ static const char *ts_name(ThreadState *ts) {
     return ts->name ? STR_DATA(ts->name) : ts == the_interp.main_ts ? "MainThread" : "Thread";
 }
 
-void gtrace_thread_end(ThreadState *ts, uint64_t end_ns) {
+void gtrace_thread_end(ThreadState *ts) {
     GtThread *b = ts->gil.trace;
     if (!b) return;
-    ST(b->acc[b->state], b->acc[b->state] + (end_ns - b->since));
-    ST(b->since, end_ns);
+    b->st = ts->gil.stats;
     b->name = strdup(ts_name(ts));
-    b->end_ns = end_ns;
+    b->end_ns = ts->gil.stats.end_ns;
     b->ts = NULL;
     if (b->tail && !b->full) {
         /* give the rest of the block back to the others */
@@ -272,11 +265,12 @@ static void collect(Trace *tr) {
     memset(tr, 0, sizeof *tr);
     tr->base = G.start_ns;
     tr->end = gil_now_ns();
+    gil_close_books(tr->end);   /* --gil-stats, printed next, counts up to the same instant */
     tr->cut = UINT64_MAX;
     tr->pid = (int)getpid();
+    /* G.mu: a daemon thread coming back from a blocking call changes its books under it */
     pthread_mutex_lock(&G.mu);
     tr->switches = G.switches;
-    pthread_mutex_unlock(&G.mu);
     int n = 0;
     for (GtThread *b = GT.threads; b; b = b->next) if (!b->discarded) n++;
     tr->t = calloc((size_t)n + 1, sizeof(Track));
@@ -289,18 +283,18 @@ static void collect(Trace *tr) {
         k->name = k->alive ? ts_name(b->ts) : b->name ? b->name : "Thread";
         k->start = b->start_ns;
         k->end = k->alive ? tr->end : b->end_ns;
-        for (int s = 0; s < GT_NSTATES; s++) k->acc[s] = LD(b->acc[s]);
-        if (k->alive) {
-            uint64_t since = LD(b->since);
-            if (since < tr->end) k->acc[LD(b->state)] += tr->end - since;
-        }
-        k->nacq = LD(b->nacq);
-        k->nforced = LD(b->nforced);
-        k->ndropreq = LD(b->ndropreq);
+        /* the statistics' books: the thread's own while it lives (it waits or is blocked,
+         * since this thread holds the GIL), closed at the end of the trace */
+        const GilStats *st = k->alive ? &b->ts->gil.stats : &b->st;
+        gil_stats_upto(st, k->alive ? tr->end : k->end, k->acc);
+        k->nacq = st->acquisitions;
+        k->nforced = st->forced;
+        k->ndropreq = st->drop_requests;
         uint64_t tn = LD(b->trunc_ns);
         if (tn && tn < tr->cut) tr->cut = tn;
         tr->dropped += LD(b->dropped);
     }
+    pthread_mutex_unlock(&G.mu);
     tr->n = n;
     for (i = 0; i < n; i++) build_track(tr, &tr->t[i]);
 }

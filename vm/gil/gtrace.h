@@ -3,13 +3,15 @@
 #ifndef TINY_GTRACE_H
 #define TINY_GTRACE_H
 
+#include "gil/gil.h"
 #include <stdint.h>
 #include <stdio.h>
 
 struct ThreadState;
 
-/* A thread's states (the spans of its track); GT_UNTRACED only appears in the output. */
-enum { GT_WAITING, GT_RUNNING, GT_BLOCKED, GT_UNTRACED, GT_NSTATES };
+/* A thread's states (the spans of its track: the GIL's states, gil.h); GT_UNTRACED only
+ * appears in the output. */
+enum { GT_WAITING = GIL_WAITING, GT_RUNNING = GIL_RUNNING, GT_BLOCKED = GIL_BLOCKED, GT_UNTRACED, GT_NSTATES };
 /* Instants: a switch forced on the holder (arg 0), a drop request made by a waiter (arg: the holder's tid). */
 enum { GT_FORCED = 8, GT_DROPREQ };
 
@@ -36,10 +38,8 @@ typedef struct GtThread {
     uint64_t nev;              /* events published (release store: read while the thread runs) */
     uint64_t dropped;          /* events lost to the cap */
     uint64_t trunc_ns;         /* time of its first lost event (0: none) */
-    int state;                 /* current state, since `since` */
-    uint64_t since;
-    uint64_t acc[GT_NSTATES];  /* nanoseconds spent in each state before `since` */
-    uint64_t nacq, nforced, ndropreq; /* acquisitions, forced switches, drop requests */
+    int state;                 /* current state (a change to the same state is not recorded) */
+    GilStats st;               /* the thread's statistics when it ended (while alive: ts's own) */
     GtLabel *labels;           /* labels of its blocked states (arg of GT_BLOCKED) */
     uint32_t nlabels, caplabels, lastlabel;
 } GtThread;
@@ -67,8 +67,9 @@ void gtrace_set_program(const char *name);
 int gtrace_on(void);
 /* A new thread's buffer, alive from start_ns and waiting for the GIL (GIL held or at start-up); NULL when off. */
 GtThread *gtrace_thread_new(struct ThreadState *ts, uint64_t start_ns);
-/* The thread ends at end_ns (its own thread, GIL held): the buffer keeps its name and leaves ts. */
-void gtrace_thread_end(struct ThreadState *ts, uint64_t end_ns);
+/* The thread ends (its own thread, GIL held, its statistics closed at their end_ns): the
+ * buffer keeps its name and statistics and leaves ts. */
+void gtrace_thread_end(struct ThreadState *ts);
 /* The thread never ran: its buffer is left out of the outputs. */
 void gtrace_thread_discard(GtThread *b);
 /* Records a change of state or an instant at t; called by the buffer's thread only. */

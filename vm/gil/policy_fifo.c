@@ -11,10 +11,17 @@ static void fifo_take(ThreadState *ts, bool returning, bool spin) {
     gil_queue_take(ts, false, false, spin);
 }
 
+/* Woken or created: joins the back of the queue too. */
+static void fifo_ready(ThreadState *ts, bool returning) {
+    (void)returning;
+    gil_queue_ready(ts, false);
+}
+
 const GilPolicyDef gil_policy_fifo = {
     .name = "fifo",
     .help = "a ready queue: the longest waiter gets the GIL (Ruby's GVL)",
     .take = fifo_take,
+    .ready = fifo_ready,
     .release = gil_queue_release,
     .yield = gil_queue_yield,
 };

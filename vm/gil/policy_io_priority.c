@@ -28,6 +28,13 @@ static void iop_take(ThreadState *ts, bool returning, bool spin) {
     gil_queue_take(ts, returning, returning, spin);
 }
 
+/* Woken from a blocking call (a lock, an event, a join): the front of the queue, but no
+ * drop request yet: the waker, which holds the GIL, is often about to block itself (see
+ * SPINNING in gil.c); the thread asks for the drop when its pthread runs. */
+static void iop_ready(ThreadState *ts, bool returning) {
+    gil_queue_ready(ts, returning);
+}
+
 /* The kernel's struct sched_attr (glibc has no wrapper). */
 typedef struct SchedAttr {
     uint32_t size, sched_policy;
@@ -70,6 +77,7 @@ const GilPolicyDef gil_policy_io_priority = {
     .name = "io-priority",
     .help = "fifo, but a thread back from a blocking call goes first",
     .take = iop_take,
+    .ready = iop_ready,
     .release = gil_queue_release,
     .yield = gil_queue_yield,
     .sched_hint = iop_sched_hint,

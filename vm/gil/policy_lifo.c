@@ -14,16 +14,23 @@ static void lifo_take(ThreadState *ts, bool returning, bool spin) {
     gil_queue_take(ts, true, false, spin);
 }
 
+/* Woken or created: the head of the queue too. */
+static void lifo_ready(ThreadState *ts, bool returning) {
+    (void)returning;
+    gil_queue_ready(ts, true);
+}
+
 /* Swaps places with the head of the queue. */
 static void lifo_yield(ThreadState *ts) {
     __atomic_store_n(&G.drop_request, 0, __ATOMIC_RELAXED);
-    if (!gil_queue_switch(ts, true, true)) ts->gil.stats.forced--;
+    if (!gil_queue_switch(ts, true, true)) ts->gil.stats.offers--;
 }
 
 const GilPolicyDef gil_policy_lifo = {
     .name = "lifo",
     .help = "the newest waiter gets the GIL first: older waiters starve (a lesson)",
     .take = lifo_take,
+    .ready = lifo_ready,
     .release = gil_queue_release,
     .yield = lifo_yield,
 };

@@ -18,7 +18,7 @@ static void timed_yield(ThreadState *ts) {
     pthread_mutex_lock(&G.mu);
     uint64_t sw = G.switch_number;
     pthread_mutex_unlock(&G.mu);
-    gil_trace_now(ts, GT_FORCED, 0);
+    gil_count_forced(ts, gil_now_ns());
     gil_drop_x(ts, GT_WAITING, 0);
     /* FORCE_SWITCHING: wait until someone else has taken the GIL */
     pthread_mutex_lock(&G.mu);
@@ -31,6 +31,7 @@ const GilPolicyDef gil_policy_timed = {
     .name = "timed",
     .help = "a waiter asks for a drop after an interval (CPython 3.2 to 3.11)",
     .take = timed_take,
+    .ready = gil_lock_ready,
     .release = gil_lock_release,
     .yield = timed_yield,
 };
