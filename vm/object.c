@@ -778,6 +778,10 @@ Value obj_to_tuple(ThreadState *ts, Value iterable) {
 int obj_as_index(ThreadState *ts, Value v, int64_t *out) {
     if (IS_INTLIKE(v)) { *out = AS_INT(v); return 0; }
     Type *t = obj_type(v);
+    if (t == &T_int) {
+        exc_raise(ts, &T_OverflowError, "cannot fit 'int' into an index-sized integer");
+        return -1;
+    }
     if (t->flags & TF_HEAPTYPE) {
         Value f = type_lookup(t, NAME(__index__));
         if (!IS_NULL(f)) {

@@ -1,6 +1,7 @@
 /* num.c — int, bool and float: constructors, arithmetic, comparison, hashing,
  * repr and parsing, all matching CPython 3.11 within 64-bit ints. */
 #include "objects/num.h"
+#include "objects/long.h"
 #include "exc.h"
 #include "objects/str.h"
 #include "objects/bytes.h"
@@ -242,7 +243,8 @@ Value int_from_str(ThreadState *ts, const char *s, int64_t len, int base)
     uint64_t limit = neg ? (uint64_t)1 << 63 : ((uint64_t)1 << 63) - 1;
     uint64_t acc = 0;
     bool overflow = false, nonzero = false, prev_us = true;
-    int ndigits = 0;
+    int64_t ndigits = 0;
+    const char *dstart = p;
     for (; p < end; p++) {
         if (*p == '_') {
             if (prev_us) goto bad;
@@ -267,7 +269,17 @@ Value int_from_str(ThreadState *ts, const char *s, int64_t len, int base)
         if (*q == '+' || *q == '-') q++;
         if (*q == '0') goto bad;
     }
-    if (overflow) return int_overflow(ts);
+    if ((base & (base - 1)) && big_max_str_digits > 0 && ndigits > big_max_str_digits)
+        return big_str_limit_error(ts, ndigits);
+    if (overflow) {
+        char *buf = malloc((size_t)ndigits + 1), *o = buf;
+        if (!buf) return big_nomem(ts);
+        for (const char *q = dstart; q < end; q++)
+            if (*q != '_') *o++ = *q;
+        Value r = big_parse(ts, buf, ndigits, base, neg);
+        free(buf);
+        return r;
+    }
     return V_INT(neg ? (int64_t)(0 - acc) : (int64_t)acc);
 bad:;
     char prefix[64];
@@ -431,18 +443,19 @@ static Value float_binop(ThreadState *ts, double x, double y, int op)
     }
 }
 
-/* a ** b for ints, b >= 0, with overflow checks. */
-static Value int_pow(ThreadState *ts, int64_t a, int64_t b)
+/* a ** b for ints, b >= 0, into *out; false when it overflows 64 bits. */
+static bool int_pow(int64_t a, int64_t b, int64_t *out)
 {
     int64_t r = 1, base = a;
     while (b > 0) {
         if (b & 1) {
-            if (__builtin_mul_overflow(r, base, &r)) return int_overflow(ts);
+            if (__builtin_mul_overflow(r, base, &r)) return false;
         }
         b >>= 1;
-        if (b > 0 && __builtin_mul_overflow(base, base, &base)) return int_overflow(ts);
+        if (b > 0 && __builtin_mul_overflow(base, base, &base)) return false;
     }
-    return V_INT(r);
+    *out = r;
+    return true;
 }
 
 /* a / b for ints, correctly rounded for values beyond 2**53 as far as long double allows. */
@@ -459,33 +472,34 @@ static Value int_binop(ThreadState *ts, Value av, Value bv, int op)
     int64_t a = av.as.i, b = bv.as.i, r;
     switch (op) {
     case BINOP_ADD:
-        if (__builtin_add_overflow(a, b, &r)) return int_overflow(ts);
+        if (__builtin_add_overflow(a, b, &r)) return big_binop(ts, av, bv, op);
         return V_INT(r);
     case BINOP_SUB:
-        if (__builtin_sub_overflow(a, b, &r)) return int_overflow(ts);
+        if (__builtin_sub_overflow(a, b, &r)) return big_binop(ts, av, bv, op);
         return V_INT(r);
     case BINOP_MUL:
-        if (__builtin_mul_overflow(a, b, &r)) return int_overflow(ts);
+        if (__builtin_mul_overflow(a, b, &r)) return big_binop(ts, av, bv, op);
         return V_INT(r);
     case BINOP_TRUEDIV:
         if (b == 0) return exc_raise(ts, &T_ZeroDivisionError, "division by zero");
         return V_FLOAT(int_truediv(a, b));
     case BINOP_FLOORDIV:
         if (b == 0) return exc_raise(ts, &T_ZeroDivisionError, "integer division or modulo by zero");
-        if (b == -1 && a == INT64_MIN) return int_overflow(ts);
+        if (b == -1 && a == INT64_MIN) return big_binop(ts, av, bv, op);
         return V_INT(int_floordiv(a, b));
     case BINOP_MOD:
         if (b == 0) return exc_raise(ts, &T_ZeroDivisionError, "integer modulo by zero");
         return V_INT(int_mod(a, b));
     case BINOP_POW:
         if (b < 0) return float_pow(ts, (double)a, (double)b);
-        return int_pow(ts, a, b);
+        if (!int_pow(a, b, &r)) return big_binop(ts, av, bv, op);
+        return V_INT(r);
     case BINOP_LSHIFT:
         if (b < 0) return exc_raise(ts, &T_ValueError, "negative shift count");
         if (a == 0) return V_INT(0);
-        if (b >= 64) return int_overflow(ts);
+        if (b >= 64) return big_binop(ts, av, bv, op);
         r = (int64_t)((uint64_t)a << b);
-        if ((r >> b) != a) return int_overflow(ts);
+        if ((r >> b) != a) return big_binop(ts, av, bv, op);
         return V_INT(r);
     case BINOP_RSHIFT:
         if (b < 0) return exc_raise(ts, &T_ValueError, "negative shift count");
@@ -540,6 +554,19 @@ Value num_binop(ThreadState *ts, Value a, Value b, int op)
         r = float_binop(ts, x, y, base);
     } else if (IS_INTLIKE(a) && IS_INTLIKE(b)) {
         r = int_binop(ts, a, b, base);
+    } else if (IS_ANYINT(a) && IS_ANYINT(b)) {
+        /* a big int on either side */
+        if (base == BINOP_POW && (IS_BIG(b) ? mpz_sgn(BIG_Z(b)) < 0 : b.as.i < 0)) {
+            double x, y;
+            if (big_to_double(ts, a, &x) < 0 || big_to_double(ts, b, &y) < 0) return V_NULL;
+            r = float_pow(ts, x, y);
+        } else {
+            r = big_binop(ts, a, b, base);
+        }
+    } else if ((IS_FLOAT(a) && IS_BIG(b)) || (IS_BIG(a) && IS_FLOAT(b))) {
+        double x, y;
+        if (big_to_double(ts, a, &x) < 0 || big_to_double(ts, b, &y) < 0) return V_NULL;
+        r = float_binop(ts, x, y, base);
     }
     if (IS_NOTIMPL(r)) return binop_unsupported(ts, a, b, op);
     return r;
@@ -579,6 +606,15 @@ static Value cmp_result(int c, int op)
 Value num_richcmp(ThreadState *ts, Value a, Value b, int op)
 {
     (void)ts;
+    if (IS_BIG(a) || IS_BIG(b)) {
+        if (IS_ANYINT(a) && IS_ANYINT(b)) return cmp_result(big_cmp(a, b), op);
+        if (IS_FLOAT(b) || IS_FLOAT(a)) {
+            double f = IS_FLOAT(b) ? b.as.f : a.as.f;
+            if (isnan(f)) return V_BOOL(op == CMP_NE);
+            return cmp_result(IS_FLOAT(b) ? big_cmp_double(a, f) : -big_cmp_double(b, f), op);
+        }
+        return V_NOTIMPL;
+    }
     if (IS_INTLIKE(a)) {
         if (IS_INTLIKE(b)) {
             int64_t x = a.as.i, y = b.as.i;
@@ -612,6 +648,7 @@ static Value int_repr(ThreadState *ts, Value self)
 {
     (void)ts;
     if (IS_BOOL(self)) return V_OBJ(str_intern(AS_BOOL(self) ? "True" : "False"));
+    if (IS_BIG(self)) return big_str(ts, self);
     return V_OBJ(int_to_str(self.as.i));
 }
 
@@ -625,6 +662,7 @@ static int64_t num_hash(ThreadState *ts, Value self)
 {
     (void)ts;
     if (IS_FLOAT(self)) return float_hash(self.as.f);
+    if (IS_BIG(self)) return big_hash(self);
     return int_hash(self.as.i);
 }
 
@@ -632,6 +670,7 @@ static int num_truthy(ThreadState *ts, Value self)
 {
     (void)ts;
     if (IS_FLOAT(self)) return self.as.f != 0.0;
+    if (IS_BIG(self)) return 1;
     return self.as.i != 0;
 }
 
@@ -642,10 +681,11 @@ static Value num_unop(ThreadState *ts, Value a, int op)
         if (op == UNOP_POS) return a;
         return exc_raise(ts, &T_TypeError, "bad operand type for unary ~: 'float'");
     }
+    if (IS_BIG(a)) return big_unop(ts, a, op);
     int64_t x = a.as.i;
     switch (op) {
     case UNOP_NEG:
-        if (x == INT64_MIN) return int_overflow(ts);
+        if (x == INT64_MIN) return big_unop(ts, a, op);
         return V_INT(-x);
     case UNOP_POS: return V_INT(x);
     default: return V_INT(~x);
@@ -680,13 +720,12 @@ static Value int_from_value(ThreadState *ts, Value x)
 {
     if (IS_INT(x)) return x;
     if (IS_BOOL(x)) return V_INT(x.as.i);
+    if (IS_BIG(x)) return v_new(x);
     if (IS_FLOAT(x)) {
         double d = x.as.f;
         if (isnan(d)) return exc_raise(ts, &T_ValueError, "cannot convert float NaN to integer");
         if (isinf(d)) return exc_raise(ts, &T_OverflowError, "cannot convert float infinity to integer");
-        d = trunc(d);
-        if (d >= 9223372036854775808.0 || d < -9223372036854775808.0) return int_overflow(ts);
-        return V_INT((int64_t)d);
+        return big_from_double(trunc(d));
     }
     const char *s;
     int64_t len;
@@ -698,6 +737,7 @@ static Value int_from_value(ThreadState *ts, Value x)
         if (!found) continue;
         if (IS_NULL(r)) return V_NULL;
         if (IS_INTLIKE(r)) return V_INT(r.as.i);
+        if (IS_BIG(r)) return r;
         if (i == 2) {
             Value r2 = int_from_value(ts, r);
             v_decref(r);
@@ -764,7 +804,10 @@ static Value float_new(ThreadState *ts, Type *type, Value *args, int nargs, Obj 
     if (nargs == 0) return V_FLOAT(0.0);
     Value x = args[0];
     if (IS_FLOAT(x)) return x;
-    if (IS_INTLIKE(x)) return V_FLOAT((double)x.as.i);
+    if (IS_ANYINT(x)) {
+        double d;
+        return big_to_double(ts, x, &d) < 0 ? V_NULL : V_FLOAT(d);
+    }
     const char *s;
     int64_t len;
     if (text_of(x, &s, &len)) return float_from_str(ts, s, len);
@@ -780,7 +823,12 @@ static Value float_new(ThreadState *ts, Type *type, Value *args, int nargs, Obj 
     r = call_dunder(ts, x, NAME(__index__), &found);
     if (found) {
         if (IS_NULL(r)) return V_NULL;
-        if (IS_INTLIKE(r)) return V_FLOAT((double)r.as.i);
+        if (IS_ANYINT(r)) {
+            double d;
+            int rc = big_to_double(ts, r, &d);
+            v_decref(r);
+            return rc < 0 ? V_NULL : V_FLOAT(d);
+        }
         exc_raise(ts, &T_TypeError, "__index__ returned non-int (type %s)", obj_type_name(r));
         v_decref(r);
         return V_NULL;
@@ -797,7 +845,8 @@ static bool name_is(Obj *name, Obj *wk, const char *text)
 
 static Value int_getattr(ThreadState *ts, Value self, Obj *name)
 {
-    if (name_is(name, NAME(real), "real") || str_eq_cstr(name, "numerator")) return V_INT(self.as.i);
+    if (name_is(name, NAME(real), "real") || str_eq_cstr(name, "numerator"))
+        return IS_BIG(self) ? v_new(self) : V_INT(self.as.i);
     if (name_is(name, NAME(imag), "imag")) return V_INT(0);
     if (str_eq_cstr(name, "denominator")) return V_INT(1);
     return obj_generic_getattr(ts, self, name);
@@ -903,17 +952,13 @@ static Value float_as_integer_ratio(ThreadState *ts, Value *args, int nargs, Obj
     int e;
     double m = frexp(x, &e);
     for (int i = 0; i < 300 && m != floor(m); i++) { m *= 2.0; e--; }
-    int64_t num = (int64_t)m, den = 1;
-    if (e > 0) {
-        if (e >= 63) return int_overflow(ts);
-        int64_t r = (int64_t)((uint64_t)num << e);
-        if ((r >> e) != num) return int_overflow(ts);
-        num = r;
-    } else if (e < 0) {
-        if (-e >= 63) return int_overflow(ts);
-        den = (int64_t)1 << -e;
-    }
-    return V_OBJ(tuple_pack(2, V_INT(num), V_INT(den)));
+    Value num = V_INT((int64_t)m), den = V_INT(1);
+    if (e > 0) num = big_binop(ts, num, V_INT(e), BINOP_LSHIFT);
+    else if (e < 0) den = big_binop(ts, den, V_INT(-e), BINOP_LSHIFT);
+    Value t = V_OBJ(tuple_pack(2, num, den));
+    v_decref(num);
+    v_decref(den);
+    return t;
 }
 
 static Value float_hex(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
@@ -952,6 +997,12 @@ static const MethodDef float_methods[] = {
     { NULL, NULL, 0 }
 };
 
+/* A big int's dealloc (small ints never reach it). */
+static void int_dealloc(Obj *self)
+{
+    mpz_clear(((BigInt *)self)->z);
+}
+
 Type T_int = {
     .name = "int",
     .base = &T_object,
@@ -959,6 +1010,7 @@ Type T_int = {
     .basicsize = sizeof(Obj),
     .methods = int_methods,
     .new_ = int_new,
+    .dealloc = int_dealloc,
     .repr = int_repr,
     .hash = num_hash,
     .richcmp = num_richcmp,
