@@ -5,6 +5,7 @@
 #include "state.h"
 #include "exc.h"
 #include "objects/num.h"
+#include "objects/long.h"
 #include "objects/containers.h"
 #include "objects/unicode.h"
 #include "args.h"
@@ -190,11 +191,16 @@ static bool zero_pad(const Spec *sp, char align)
 static Value format_double(ThreadState *ts, double x, const Spec *sp, const char *tname);
 
 /* int formatting for types d n b o x X c (and none). */
-static Value format_int(ThreadState *ts, int64_t v, const Spec *sp, const char *tname)
+static Value format_int(ThreadState *ts, Value iv, const Spec *sp, const char *tname)
 {
     uint32_t t = sp->type;
-    if (t == 'e' || t == 'E' || t == 'f' || t == 'F' || t == 'g' || t == 'G' || t == '%')
-        return format_double(ts, (double)v, sp, tname);
+    bool big = IS_BIG(iv);
+    int64_t v = big ? 0 : AS_INT(iv);
+    if (t == 'e' || t == 'E' || t == 'f' || t == 'F' || t == 'g' || t == 'G' || t == '%') {
+        double d;
+        if (big_to_double(ts, iv, &d) < 0) return V_NULL;
+        return format_double(ts, d, sp, tname);
+    }
     if (!(t == 0 || t == 'd' || t == 'n' || t == 'b' || t == 'o' || t == 'x' || t == 'X' || t == 'c'))
         return unknown_code(ts, t, tname);
     if (sp->prec >= 0)
@@ -211,6 +217,7 @@ static Value format_int(ThreadState *ts, int64_t v, const Spec *sp, const char *
                              "Alternate form (#) not allowed with integer format specifier 'c'");
         if (sp->grouping)
             return exc_raise(ts, &T_ValueError, "Cannot specify '%c' with 'c'.", sp->grouping);
+        if (big) return exc_raise(ts, &T_OverflowError, "Python int too large to convert to C long");
         if (v < 0 || v > 0x10ffff)
             return exc_raise(ts, &T_OverflowError, "%%c arg not in range(0x110000)");
         char buf[4];
@@ -219,12 +226,18 @@ static Value format_int(ThreadState *ts, int64_t v, const Spec *sp, const char *
     }
     int base = t == 'b' ? 2 : t == 'o' ? 8 : (t == 'x' || t == 'X') ? 16 : 10;
     const char *dig = t == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
-    uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    char tmp[72];
-    int n = 0;
-    do { tmp[n++] = dig[mag % (uint64_t)base]; mag /= (uint64_t)base; } while (mag);
-    char digits[72];
-    for (int i = 0; i < n; i++) digits[i] = tmp[n - 1 - i];
+    char small[72], *digits = small;
+    int64_t n = 0;
+    if (big) {
+        digits = big_digits(ts, iv, base, t == 'X', &n);
+        if (!digits) return V_NULL;
+        v = mpz_sgn(BIG_Z(iv));
+    } else {
+        uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+        char tmp[72];
+        do { tmp[n++] = dig[mag % (uint64_t)base]; mag /= (uint64_t)base; } while (mag);
+        for (int64_t i = 0; i < n; i++) digits[i] = tmp[n - 1 - i];
+    }
     char pre[8];
     int pl = 0;
     if (v < 0) pre[pl++] = '-';
@@ -239,6 +252,7 @@ static Value format_int(ThreadState *ts, int64_t v, const Spec *sp, const char *
     } else {
         sb_putn(&body, digits, n);
     }
+    if (digits != small) free(digits);
     Obj *r = pad_out(sp, align, pre, pl, body.data, body.len);
     sb_free(&body);
     return V_OBJ(r);
@@ -358,10 +372,10 @@ Value fmt_format(ThreadState *ts, Value v, Obj *spec)
         if (parse_spec(ts, s, n, &sp, "str") < 0) return V_NULL;
         return format_str(ts, AS_STR(v), &sp);
     }
-    if (IS_INTLIKE(v)) {
+    if (IS_ANYINT(v)) {
         if (n == 0) return obj_str(ts, v);
         if (parse_spec(ts, s, n, &sp, "int") < 0) return V_NULL;
-        return format_int(ts, AS_INT(v), &sp, "int");
+        return format_int(ts, v, &sp, "int");
     }
     if (IS_FLOAT(v)) {
         if (n == 0) return obj_str(ts, v);

@@ -410,3 +410,30 @@ Value big_round(ThreadState *ts, Value v, int64_t n)
     (void)ts;
     return big_from_mpz(q);
 }
+
+char *big_digits(ThreadState *ts, Value v, int base, bool upper, int64_t *n)
+{
+    mpz_t t, m;
+    mp_limb_t l;
+    mpz_srcptr z = big_view(v, t, &l);
+    size_t est = mpz_sizeinbase(z, base);
+    int64_t lim = big_max_str_digits;
+    if (base == 10 && lim > 0 && (int64_t)est - 1 > lim) {
+        str_limit_error(ts);
+        return NULL;
+    }
+    char *buf = malloc(est + 2);
+    if (!buf) {
+        big_nomem(ts);
+        return NULL;
+    }
+    mpz_roinit_n(m, mpz_limbs_read(z), (mp_size_t)mpz_size(z));
+    mpz_get_str(buf, upper ? -base : base, m);
+    *n = (int64_t)strlen(buf);
+    if (base == 10 && lim > 0 && *n > lim) {
+        free(buf);
+        str_limit_error(ts);
+        return NULL;
+    }
+    return buf;
+}

@@ -57,6 +57,9 @@ Value big_powmod(ThreadState *ts, Value a, Value b, Value m);
 uint64_t big_bit_length(Value v);
 /* round(v, n) for any int: v rounded half to even to a multiple of 10**-n. */
 Value big_round(ThreadState *ts, Value v, int64_t n);
+/* The digits of |v| in base (2..16; upper-case letters if upper) as a malloc'ed string
+ * of *n chars; NULL with an exception (base 10 honours the digit limit). */
+char *big_digits(ThreadState *ts, Value v, int base, bool upper, int64_t *n);
 /* Raises MemoryError (CPython's, no message); returns V_NULL. */
 Value big_nomem(ThreadState *ts);
 

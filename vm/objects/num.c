@@ -692,6 +692,12 @@ static Value num_unop(ThreadState *ts, Value a, int op)
     }
 }
 
+/* Bits in |z|. */
+static uint64_t nbits_of(mpz_srcptr z)
+{
+    return mpz_sgn(z) ? mpz_sizeinbase(z, 2) : 0;
+}
+
 /* Counts keyword arguments. */
 static int kw_count(Obj *kwnames)
 {
@@ -864,27 +870,58 @@ static Value float_getattr(ThreadState *ts, Value self, Obj *name)
 static Value int_bit_length(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
 {
     if (arg_count(ts, "bit_length", nargs, kwnames, 1, 1) < 0) return V_NULL;
-    int64_t x = args[0].as.i;
-    uint64_t m = x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
-    return V_INT(m ? 64 - __builtin_clzll(m) : 0);
+    return V_INT((int64_t)big_bit_length(args[0]));
+}
+
+static Value int_bit_count(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
+{
+    if (arg_count(ts, "bit_count", nargs, kwnames, 1, 1) < 0) return V_NULL;
+    Value v = args[0];
+    if (!IS_BIG(v)) {
+        int64_t x = v.as.i;
+        return V_INT(__builtin_popcountll(x < 0 ? 0 - (uint64_t)x : (uint64_t)x));
+    }
+    mpz_t m;
+    mpz_roinit_n(m, mpz_limbs_read(BIG_Z(v)), (mp_size_t)mpz_size(BIG_Z(v)));
+    return V_INT((int64_t)mpz_popcount(m));
+}
+
+/* The int itself (conjugate, __index__, __int__ ...). */
+static Value int_self(Value v)
+{
+    return IS_BIG(v) ? v_new(v) : V_INT(v.as.i);
 }
 
 static Value int_conjugate(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
 {
     if (arg_count(ts, "conjugate", nargs, kwnames, 1, 1) < 0) return V_NULL;
-    return V_INT(args[0].as.i);
+    return int_self(args[0]);
 }
 
 static Value int_as_integer_ratio(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
 {
     if (arg_count(ts, "as_integer_ratio", nargs, kwnames, 1, 1) < 0) return V_NULL;
-    return V_OBJ(tuple_pack(2, V_INT(args[0].as.i), V_INT(1)));
+    return V_OBJ(tuple_pack(2, IS_BIG(args[0]) ? args[0] : V_INT(args[0].as.i), V_INT(1)));
 }
 
 static Value int_index(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
 {
     if (arg_count(ts, "__index__", nargs, kwnames, 1, 1) < 0) return V_NULL;
-    return V_INT(args[0].as.i);
+    return int_self(args[0]);
+}
+
+/* Parses the byteorder argument of to_bytes/from_bytes: 1 little, 0 big, -1 error. */
+static int byteorder_arg(ThreadState *ts, const char *fname, Value vorder)
+{
+    if (IS_NULL(vorder)) return 0;
+    if (!IS_STR(vorder)) {
+        exc_raise(ts, &T_TypeError, "%s() argument 'byteorder' must be str, not %s", fname, obj_type_name(vorder));
+        return -1;
+    }
+    if (str_eq_cstr(vorder.as.o, "little")) return 1;
+    if (str_eq_cstr(vorder.as.o, "big")) return 0;
+    exc_raise(ts, &T_ValueError, "byteorder must be either 'little' or 'big'");
+    return -1;
 }
 
 static Value int_to_bytes(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
@@ -898,36 +935,76 @@ static Value int_to_bytes(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
     int64_t length = 1;
     if (!IS_NULL(vlen) && obj_as_index(ts, vlen, &length) < 0) return V_NULL;
     if (length < 0) return exc_raise(ts, &T_ValueError, "length argument must be non-negative");
-    bool little = false;
-    if (!IS_NULL(vorder)) {
-        if (!IS_STR(vorder)) return exc_raise(ts, &T_TypeError, "to_bytes() argument 'byteorder' must be str, not %s", obj_type_name(vorder));
-        if (str_eq_cstr(vorder.as.o, "little")) little = true;
-        else if (!str_eq_cstr(vorder.as.o, "big"))
-            return exc_raise(ts, &T_ValueError, "byteorder must be either 'little' or 'big'");
-    }
+    int little = byteorder_arg(ts, "to_bytes", vorder);
+    if (little < 0) return V_NULL;
     int sgn = 0;
     if (!IS_NULL(vsigned) && (sgn = obj_truthy(ts, vsigned)) < 0) return V_NULL;
-    int64_t x = args[0].as.i;
-    if (x < 0 && !sgn) return exc_raise(ts, &T_OverflowError, "can't convert negative int to unsigned");
-    /* bytes needed */
-    int bits;
-    if (sgn) {
-        uint64_t m = x < 0 ? ~(uint64_t)x : (uint64_t)x;
-        bits = (m ? 64 - __builtin_clzll(m) : 0) + 1;
-    } else {
-        bits = x ? 64 - __builtin_clzll((uint64_t)x) : 0;
+    mpz_t t, m;
+    mp_limb_t l;
+    mpz_srcptr z = big_view(args[0], t, &l);
+    if (mpz_sgn(z) < 0 && !sgn) return exc_raise(ts, &T_OverflowError, "can't convert negative int to unsigned");
+    /* bits needed: of x, or of ~x for a negative x, plus a sign bit if signed */
+    mpz_init(m);
+    if (mpz_sgn(z) < 0) mpz_com(m, z);
+    else mpz_set(m, z);
+    uint64_t bits = nbits_of(m) + (sgn ? 1 : 0);
+    if ((int64_t)((bits + 7) / 8) > length) {
+        mpz_clear(m);
+        return exc_raise(ts, &T_OverflowError, "int too big to convert");
     }
-    if ((int64_t)((bits + 7) / 8) > length) return exc_raise(ts, &T_OverflowError, "int too big to convert");
-    if (length > ((int64_t)1 << 40)) return exc_raise(ts, &T_MemoryError, "");
-    uint8_t *buf = malloc((size_t)length + 1);
-    if (!buf) return exc_raise(ts, &T_MemoryError, "");
-    for (int64_t i = 0; i < length; i++) {
-        uint8_t byte = i < 8 ? (uint8_t)((uint64_t)x >> (8 * i)) : (x < 0 ? 0xff : 0);
-        buf[little ? i : length - 1 - i] = byte;
-    }
+    if (length > ((int64_t)1 << 40)) { mpz_clear(m); return big_nomem(ts); }
+    uint8_t *buf = calloc((size_t)length + 1, 1);
+    if (!buf) { mpz_clear(m); return big_nomem(ts); }
+    /* the magnitude of x (or of ~x, whose bytes are then inverted) */
+    size_t cnt = 0;
+    if (mpz_sgn(m)) mpz_export(buf, &cnt, -1, 1, 0, 0, m);
+    mpz_clear(m);
+    if (mpz_sgn(z) < 0)
+        for (int64_t i = 0; i < length; i++) buf[i] = (uint8_t)~buf[i];
+    if (!little)
+        for (int64_t i = 0; i < length / 2; i++) {
+            uint8_t c = buf[i];
+            buf[i] = buf[length - 1 - i];
+            buf[length - 1 - i] = c;
+        }
     Obj *b = bytes_new(buf, length);
     free(buf);
     return V_OBJ(b);
+}
+
+static Value int_from_bytes(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
+{
+    static const char *const allowed[] = { "bytes", "byteorder", "signed", NULL };
+    if (arg_check_kw(ts, "from_bytes", kwnames, allowed) < 0) return V_NULL;
+    if (nargs > 3) return exc_raise(ts, &T_TypeError, "from_bytes() takes at most 2 positional arguments (%d given)", nargs - 1);
+    Value vb = nargs > 1 ? args[1] : arg_kw(args, nargs, kwnames, "bytes");
+    Value vorder = nargs > 2 ? args[2] : arg_kw(args, nargs, kwnames, "byteorder");
+    Value vsigned = arg_kw(args, nargs, kwnames, "signed");
+    if (IS_NULL(vb)) return exc_raise(ts, &T_TypeError, "from_bytes() missing required argument 'bytes' (pos 1)");
+    int little = byteorder_arg(ts, "from_bytes", vorder);
+    if (little < 0) return V_NULL;
+    int sgn = 0;
+    if (!IS_NULL(vsigned) && (sgn = obj_truthy(ts, vsigned)) < 0) return V_NULL;
+    Value owned = V_NULL;
+    if (!OBJ_IS(vb, T_bytes)) {
+        owned = obj_call1(ts, V_OBJ(&T_bytes.hdr), vb);
+        if (IS_NULL(owned)) return V_NULL;
+        vb = owned;
+    }
+    Bytes *b = (Bytes *)vb.as.o;
+    mpz_t z;
+    mpz_init(z);
+    if (b->len) mpz_import(z, (size_t)b->len, little ? -1 : 1, 1, 0, 0, b->data);
+    if (sgn && b->len && (b->data[little ? b->len - 1 : 0] & 0x80)) {
+        /* negative: subtract 2**(8*len) */
+        mpz_t p;
+        mpz_init(p);
+        mpz_setbit(p, (mp_bitcnt_t)(8 * b->len));
+        mpz_sub(z, z, p);
+        mpz_clear(p);
+    }
+    v_decref(owned);
+    return big_from_mpz(z);
 }
 
 static Value float_is_integer(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
@@ -985,6 +1062,8 @@ static const MethodDef int_methods[] = {
     { "conjugate", int_conjugate, 0 },
     { "as_integer_ratio", int_as_integer_ratio, 0 },
     { "to_bytes", int_to_bytes, 0 },
+    { "from_bytes", int_from_bytes, METH_CLASS },
+    { "bit_count", int_bit_count, 0 },
     { "__index__", int_index, 0 },
     { NULL, NULL, 0 }
 };
