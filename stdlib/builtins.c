@@ -1124,7 +1124,7 @@ static Value bi_import(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
 /* ---- enumerate ---- */
 
 /* enumerate iterator: the underlying iterator and the next index. */
-typedef struct Enumerate { Obj hdr; Value it; int64_t index; } Enumerate;
+typedef struct Enumerate { Obj hdr; Value it; Value index; } Enumerate;
 
 /* Drops the single iterator reference of Enumerate/Filter-like objects. */
 static void enum_clear(Obj *o) {
@@ -1132,6 +1132,13 @@ static void enum_clear(Obj *o) {
     Value v = e->it;
     e->it = V_NULL;
     v_decref(v);
+}
+
+/* Drops the iterator and the index (an int, big past 64 bits) of an enumerate. */
+static void enum_dealloc(Obj *o) {
+    Enumerate *e = (Enumerate *)o;
+    enum_clear(o);
+    v_decref(e->index);
 }
 
 static void enum_traverse(Obj *o, VisitFn visit, void *arg) {
@@ -1145,12 +1152,13 @@ static Value enum_new(ThreadState *ts, Type *type, Value *args, int nargs, Obj *
     if (bi_parse_args(ts, "enumerate", args, nargs, kwnames, names, 2, 0, a) < 0) return V_NULL;
     if (IS_NULL(a[0])) return exc_raise(ts, &T_TypeError, "enumerate() missing required argument 'iterable'");
     int64_t start = 0;
-    if (!IS_NULL(a[1]) && obj_as_index(ts, a[1], &start) < 0) return V_NULL;
+    Value big = IS_NULL(a[1]) || !IS_BIG(a[1]) ? V_NULL : a[1];
+    if (!IS_NULL(a[1]) && IS_NULL(big) && obj_as_index(ts, a[1], &start) < 0) return V_NULL;
     Value it = obj_iter(ts, a[0]);
     if (IS_NULL(it)) return V_NULL;
     Enumerate *e = (Enumerate *)obj_alloc(type, sizeof(Enumerate));
     e->it = it;
-    e->index = start;
+    e->index = IS_NULL(big) ? V_INT(start) : v_new(big);
     return V_OBJ(e);
 }
 
@@ -1160,16 +1168,23 @@ static Value enum_next(ThreadState *ts, Value self) {
     Value x = obj_next(ts, e->it);
     if (IS_NULL(x)) return V_NULL;
     Tuple *t = (Tuple *)tuple_new(2);
-    t->items[0] = V_INT(e->index);
+    t->items[0] = v_new(e->index);
     t->items[1] = x;
-    e->index++;
+    if (IS_INT(e->index) && e->index.as.i != INT64_MAX) {
+        e->index.as.i++;
+    } else {
+        /* counting on past 64 bits */
+        Value n = big_binop(ts, e->index, V_INT(1), BINOP_ADD);
+        if (IS_NULL(n)) { v_decref(V_OBJ(t)); return V_NULL; }
+        v_set(&e->index, n);
+    }
     return V_OBJ(t);
 }
 
 /* The enumerate type. */
 Type T_enumerate = {
     .name = "enumerate", .basicsize = sizeof(Enumerate), .flags = TF_GC,
-    .methods = iter_methods, .new_ = enum_new, .dealloc = enum_clear, .traverse = enum_traverse, .clear = enum_clear,
+    .methods = iter_methods, .new_ = enum_new, .dealloc = enum_dealloc, .traverse = enum_traverse, .clear = enum_clear,
     .iter = obj_iter_self, .next = enum_next,
 };
 
