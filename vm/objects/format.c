@@ -723,7 +723,7 @@ static int pct_int(ThreadState *ts, Value v, char c, int64_t *out)
 static int pct_float(ThreadState *ts, Value v, double *out)
 {
     if (IS_FLOAT(v)) { *out = AS_FLOAT(v); return 0; }
-    if (IS_INTLIKE(v)) { *out = (double)AS_INT(v); return 0; }
+    if (IS_ANYINT(v)) return big_to_double(ts, v, out);
     if (heap_has(v, NAME(__float__))) {
         Value r = obj_call_method(ts, v, NAME(__float__), NULL, 0);
         if (IS_NULL(r)) return -1;
@@ -782,18 +782,35 @@ static int pct_one(ThreadState *ts, StrBuf *out, Value arg, char c, int64_t widt
         return 0;
     }
     case 'd': case 'i': case 'u': case 'x': case 'X': case 'o': {
-        int64_t v;
-        if (pct_int(ts, arg, c, &v) < 0) return -1;
+        int64_t v = 0;
         int base = c == 'o' ? 8 : (c == 'x' || c == 'X') ? 16 : 10;
         const char *dig = c == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
-        uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-        char tmp[72];
-        int n = 0;
-        do { tmp[n++] = dig[mag % (uint64_t)base]; mag /= (uint64_t)base; } while (mag);
+        char tmp[72], *bigd = NULL;
+        int64_t n = 0;
+        Value big = IS_BIG(arg) ? v_new(arg) : V_NULL;
+        if (IS_NULL(big) && IS_FLOAT(arg) && base == 10 && isfinite(AS_FLOAT(arg)) &&
+            fabs(trunc(AS_FLOAT(arg))) >= 9223372036854775808.0)
+            big = big_from_double(trunc(AS_FLOAT(arg)));
+        if (!IS_NULL(big)) {
+            /* an int beyond 64 bits: its digits from GMP */
+            bigd = big_digits(ts, big, base, c == 'X', &n);
+            v = mpz_sgn(BIG_Z(big));
+            v_decref(big);
+            if (!bigd) return -1;
+        } else {
+            if (pct_int(ts, arg, c, &v) < 0) return -1;
+            uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+            do { tmp[n++] = dig[mag % (uint64_t)base]; mag /= (uint64_t)base; } while (mag);
+        }
         StrBuf body;
         sb_init(&body);
         for (int64_t i = n; i < prec; i++) sb_putc(&body, '0');
-        for (int i = n - 1; i >= 0; i--) sb_putc(&body, tmp[i]);
+        if (bigd) {
+            sb_putn(&body, bigd, n);
+            free(bigd);
+        } else {
+            for (int64_t i = n - 1; i >= 0; i--) sb_putc(&body, tmp[i]);
+        }
         char pre[4];
         int pl = 0;
         if (v < 0) pre[pl++] = '-';
