@@ -788,7 +788,10 @@ int obj_as_index(ThreadState *ts, Value v, int64_t *out) {
             Value r = obj_call1(ts, f, v);
             if (IS_NULL(r)) return -1;
             if (!IS_INTLIKE(r)) {
-                exc_raise(ts, &T_TypeError, "__index__ returned non-int (type %s)", obj_type_name(r));
+                if (obj_type(r) == &T_int)
+                    exc_raise(ts, &T_OverflowError, "cannot fit 'int' into an index-sized integer");
+                else
+                    exc_raise(ts, &T_TypeError, "__index__ returned non-int (type %s)", obj_type_name(r));
                 v_decref(r);
                 return -1;
             }
