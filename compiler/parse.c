@@ -17,6 +17,7 @@
 #include "exc.h"
 #include "objects/str.h"
 #include "objects/bytes.h"
+#include "objects/num.h"
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -425,8 +426,21 @@ static Node *number(Parser *p)
             v = v * (uint64_t)base + (uint64_t)dv;
         }
         if (over || v > (uint64_t)INT64_MAX) {
+            /* a big int constant */
+            Value bv = int_from_str(p->ts, d, m, 0);
             free(big);
-            return err_tok(p, t, &T_SyntaxError, "integer literal too large (tiny ints are 64-bit)");
+            if (IS_NULL(bv)) {
+                Value e = exc_fetch(p->ts);
+                Value msg = obj_str(p->ts, e);
+                v_decref(e);
+                if (IS_NULL(msg)) return NULL;
+                Node *err = err_tok(p, t, &T_SyntaxError, "%s%s", STR_DATA(AS_OBJ(msg)),
+                                    base == 10 ? " - Consider hexadecimal for huge integer literals "
+                                                 "to avoid decimal conversion limits." : "");
+                v_decref(msg);
+                return err;
+            }
+            return fin(p, mkconst(p, t, bv));
         }
         r = mkconst(p, t, V_INT((int64_t)v));
     }

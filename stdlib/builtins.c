@@ -5,6 +5,7 @@
 #include "objects/str.h"
 #include "objects/containers.h"
 #include "objects/num.h"
+#include "objects/long.h"
 #include "exc.h"
 #include "objects/func.h"
 #include "objects/class.h"
@@ -88,7 +89,7 @@ static int parse_kwonly(ThreadState *ts, const char *fname, Value *args, int nar
 
 int bi_to_double(ThreadState *ts, Value v, double *out) {
     if (IS_FLOAT(v)) { *out = AS_FLOAT(v); return 0; }
-    if (IS_INTLIKE(v)) { *out = (double)AS_INT(v); return 0; }
+    if (IS_ANYINT(v)) return big_to_double(ts, v, out);
     Type *t = obj_type(v);
     if (t->flags & TF_HEAPTYPE) {
         Value f = type_lookup(t, NAME(__float__));
@@ -217,9 +218,10 @@ static Value bi_abs(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     Value v = args[0];
     if (IS_INTLIKE(v)) {
         int64_t n = AS_INT(v);
-        if (n == INT64_MIN) return int_overflow(ts);
+        if (n == INT64_MIN) return big_abs(ts, v);
         return V_INT(n < 0 ? -n : n);
     }
+    if (IS_BIG(v)) return big_abs(ts, v);
     if (IS_FLOAT(v)) return V_FLOAT(fabs(AS_FLOAT(v)));
     Value r = call_dunder_opt(ts, v, "__abs__");
     if (!IS_NULL(r) || exc_pending(ts)) return r;
@@ -256,6 +258,7 @@ static Value bi_any(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
 static Value int_to_base(ThreadState *ts, Value *args, int nargs, Obj *kwnames, const char *name,
                          int shift, const char *prefix) {
     if (arg_count(ts, name, nargs, kwnames, 1, 1) < 0) return V_NULL;
+    if (IS_BIG(args[0])) return big_to_base(ts, args[0], 1 << shift, true);
     int64_t n;
     if (obj_as_index(ts, args[0], &n) < 0) return V_NULL;
     uint64_t u = n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n;
@@ -349,18 +352,26 @@ static void float_divmod(double vx, double wx, double *pdiv, double *pmod) {
 static Value bi_divmod(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     if (arg_count(ts, "divmod", nargs, kwnames, 2, 2) < 0) return V_NULL;
     Value a = args[0], b = args[1];
+    if (IS_ANYINT(a) && IS_ANYINT(b) && (IS_BIG(a) || IS_BIG(b) || (AS_INT(a) == INT64_MIN && AS_INT(b) == -1))) {
+        Value q = big_binop(ts, a, b, BINOP_FLOORDIV);
+        if (IS_NULL(q)) return V_NULL;
+        Value r = big_binop(ts, a, b, BINOP_MOD);
+        Obj *t = tuple_new(2);
+        ((Tuple *)t)->items[0] = q;
+        ((Tuple *)t)->items[1] = r;
+        return V_OBJ(t);
+    }
     if (IS_INTLIKE(a) && IS_INTLIKE(b)) {
         int64_t x = AS_INT(a), y = AS_INT(b);
         if (y == 0) return exc_raise(ts, &T_ZeroDivisionError, "integer division or modulo by zero");
-        if (x == INT64_MIN && y == -1) return int_overflow(ts);
         Obj *t = tuple_new(2);
         ((Tuple *)t)->items[0] = V_INT(int_floordiv(x, y));
         ((Tuple *)t)->items[1] = V_INT(int_mod(x, y));
         return V_OBJ(t);
     }
-    if ((IS_INTLIKE(a) || IS_FLOAT(a)) && (IS_INTLIKE(b) || IS_FLOAT(b))) {
-        double x = IS_FLOAT(a) ? AS_FLOAT(a) : (double)AS_INT(a);
-        double y = IS_FLOAT(b) ? AS_FLOAT(b) : (double)AS_INT(b);
+    if ((IS_ANYINT(a) || IS_FLOAT(a)) && (IS_ANYINT(b) || IS_FLOAT(b))) {
+        double x, y;
+        if (bi_to_double(ts, a, &x) < 0 || bi_to_double(ts, b, &y) < 0) return V_NULL;
         if (y == 0.0) return exc_raise(ts, &T_ZeroDivisionError, "float divmod()");
         double d, m;
         float_divmod(x, y, &d, &m);
@@ -808,11 +819,13 @@ static Value bi_pow(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     if (!IS_INTLIKE(a[0]) || !IS_INTLIKE(a[1]) || !IS_INTLIKE(a[2])) {
         Value f = type_lookup(obj_type(a[0]), NAME(__pow__));
         if (!IS_NULL(f) && (obj_type(a[0])->flags & TF_HEAPTYPE)) return obj_call3(ts, f, a[0], a[1], a[2]);
-        return exc_raise(ts, &T_TypeError, "pow() 3rd argument not allowed unless all arguments are integers");
+        if (!IS_ANYINT(a[0]) || !IS_ANYINT(a[1]) || !IS_ANYINT(a[2]))
+            return exc_raise(ts, &T_TypeError, "pow() 3rd argument not allowed unless all arguments are integers");
+        return big_powmod(ts, a[0], a[1], a[2]);
     }
     int64_t base = AS_INT(a[0]), e = AS_INT(a[1]), m = AS_INT(a[2]);
     if (m == 0) return exc_raise(ts, &T_ValueError, "pow() 3rd argument cannot be 0");
-    if (m == INT64_MIN) return int_overflow(ts);
+    if (m == INT64_MIN) return big_powmod(ts, a[0], a[1], a[2]);
     uint64_t um = (uint64_t)(m < 0 ? -m : m);
     if (e < 0) {
         int64_t inv;
@@ -922,8 +935,7 @@ static Value round_double(ThreadState *ts, double x, int64_t nd) {
 static Value float_to_int(ThreadState *ts, double d) {
     if (isinf(d)) return exc_raise(ts, &T_OverflowError, "cannot convert float infinity to integer");
     if (isnan(d)) return exc_raise(ts, &T_ValueError, "cannot convert float NaN to integer");
-    if (d >= 9223372036854775808.0 || d < -9223372036854775808.0) return int_overflow(ts);
-    return V_INT((int64_t)d);
+    return big_from_double(d);
 }
 
 static Value bi_round(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
@@ -951,8 +963,14 @@ static Value bi_round(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
         /* Half to even. */
         if (2 * r > p || (2 * r == p && (q & 1))) q += 1;
         __int128 res = q * p;
-        if (res > INT64_MAX || res < INT64_MIN) return int_overflow(ts);
+        if (res > INT64_MAX || res < INT64_MIN) return big_round(ts, x, n);
         return V_INT((int64_t)res);
+    }
+    if (IS_BIG(x)) {
+        if (IS_NULL(nd)) return v_new(x);
+        int64_t n;
+        if (obj_as_index(ts, nd, &n) < 0) return V_NULL;
+        return big_round(ts, x, n);
     }
     Value f = type_lookup(obj_type(x), NAME(__round__));
     if (IS_NULL(f))
@@ -1106,7 +1124,7 @@ static Value bi_import(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
 /* ---- enumerate ---- */
 
 /* enumerate iterator: the underlying iterator and the next index. */
-typedef struct Enumerate { Obj hdr; Value it; int64_t index; bool past_max; } Enumerate;
+typedef struct Enumerate { Obj hdr; Value it; Value index; } Enumerate;
 
 /* Drops the single iterator reference of Enumerate/Filter-like objects. */
 static void enum_clear(Obj *o) {
@@ -1114,6 +1132,13 @@ static void enum_clear(Obj *o) {
     Value v = e->it;
     e->it = V_NULL;
     v_decref(v);
+}
+
+/* Drops the iterator and the index (an int, big past 64 bits) of an enumerate. */
+static void enum_dealloc(Obj *o) {
+    Enumerate *e = (Enumerate *)o;
+    enum_clear(o);
+    v_decref(e->index);
 }
 
 static void enum_traverse(Obj *o, VisitFn visit, void *arg) {
@@ -1127,12 +1152,13 @@ static Value enum_new(ThreadState *ts, Type *type, Value *args, int nargs, Obj *
     if (bi_parse_args(ts, "enumerate", args, nargs, kwnames, names, 2, 0, a) < 0) return V_NULL;
     if (IS_NULL(a[0])) return exc_raise(ts, &T_TypeError, "enumerate() missing required argument 'iterable'");
     int64_t start = 0;
-    if (!IS_NULL(a[1]) && obj_as_index(ts, a[1], &start) < 0) return V_NULL;
+    Value big = IS_NULL(a[1]) || !IS_BIG(a[1]) ? V_NULL : a[1];
+    if (!IS_NULL(a[1]) && IS_NULL(big) && obj_as_index(ts, a[1], &start) < 0) return V_NULL;
     Value it = obj_iter(ts, a[0]);
     if (IS_NULL(it)) return V_NULL;
     Enumerate *e = (Enumerate *)obj_alloc(type, sizeof(Enumerate));
     e->it = it;
-    e->index = start;
+    e->index = IS_NULL(big) ? V_INT(start) : v_new(big);
     return V_OBJ(e);
 }
 
@@ -1141,22 +1167,24 @@ static Value enum_next(ThreadState *ts, Value self) {
     if (IS_NULL(e->it)) return V_NULL;
     Value x = obj_next(ts, e->it);
     if (IS_NULL(x)) return V_NULL;
-    if (e->past_max) {  /* the count went past the largest 64-bit int */
-        v_decref(x);
-        return int_overflow(ts);
-    }
     Tuple *t = (Tuple *)tuple_new(2);
-    t->items[0] = V_INT(e->index);
+    t->items[0] = v_new(e->index);
     t->items[1] = x;
-    if (e->index == INT64_MAX) e->past_max = true;
-    else e->index++;
+    if (IS_INT(e->index) && e->index.as.i != INT64_MAX) {
+        e->index.as.i++;
+    } else {
+        /* counting on past 64 bits */
+        Value n = big_binop(ts, e->index, V_INT(1), BINOP_ADD);
+        if (IS_NULL(n)) { v_decref(V_OBJ(t)); return V_NULL; }
+        v_set(&e->index, n);
+    }
     return V_OBJ(t);
 }
 
 /* The enumerate type. */
 Type T_enumerate = {
     .name = "enumerate", .basicsize = sizeof(Enumerate), .flags = TF_GC,
-    .methods = iter_methods, .new_ = enum_new, .dealloc = enum_clear, .traverse = enum_traverse, .clear = enum_clear,
+    .methods = iter_methods, .new_ = enum_new, .dealloc = enum_dealloc, .traverse = enum_traverse, .clear = enum_clear,
     .iter = obj_iter_self, .next = enum_next,
 };
 

@@ -5,6 +5,7 @@
 #include "objects/str.h"
 #include "objects/containers.h"
 #include "objects/num.h"
+#include "objects/long.h"
 #include "exc.h"
 #include "module.h"
 #include "args.h"
@@ -90,8 +91,7 @@ MATH1(radians, m_radians, false)
 static Value double_to_int(ThreadState *ts, double d) {
     if (isinf(d)) return exc_raise(ts, &T_OverflowError, "cannot convert float infinity to integer");
     if (isnan(d)) return exc_raise(ts, &T_ValueError, "cannot convert float NaN to integer");
-    if (d >= 9223372036854775808.0 || d < -9223372036854775808.0) return int_overflow(ts);
-    return V_INT((int64_t)d);
+    return big_from_double(d);
 }
 
 /* floor/ceil/trunc: ints unchanged, floats rounded, else the dunder. */
@@ -100,6 +100,7 @@ static Value round_int(ThreadState *ts, Value *args, int nargs, Obj *kwnames, co
     if (arg_count(ts, qual, nargs, kwnames, 1, 1) < 0) return V_NULL;
     Value v = args[0];
     if (IS_INTLIKE(v)) return V_INT(AS_INT(v));
+    if (IS_BIG(v)) return v_new(v);
     if (IS_FLOAT(v)) return double_to_int(ts, fn(AS_FLOAT(v)));
     Value f = type_lookup(obj_type(v), str_intern(dunder));
     if (!IS_NULL(f)) return obj_call1(ts, f, v);
@@ -308,104 +309,139 @@ static Value math_isclose(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
     return V_BOOL((diff <= fabs(rel * y)) || (diff <= fabs(rel * x)) || (diff <= abs_tol));
 }
 
-/* gcd of two non-negative-ized int64 values (as unsigned). */
-static uint64_t ugcd(uint64_t a, uint64_t b) {
-    while (b) { uint64_t t = a % b; a = b; b = t; }
-    return a;
+/* An integer argument of any size (an int, or an object with __index__ in 64 bits)
+ * as a new reference; V_NULL with TypeError otherwise. */
+static Value int_arg(ThreadState *ts, Value v) {
+    if (IS_BIG(v)) return v_new(v);
+    int64_t n;
+    if (obj_as_index(ts, v, &n) < 0) return V_NULL;
+    return V_INT(n);
 }
 
-/* |n| as unsigned. */
-static uint64_t uabs(int64_t n) { return n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n; }
+/* gcd (lcm when lcm is set) of the arguments, any sizes. */
+static Value gcd_lcm(ThreadState *ts, Value *args, int nargs, bool lcm) {
+    mpz_t acc, t;
+    mp_limb_t l;
+    mpz_init_set_ui(acc, lcm ? 1 : 0);
+    for (int i = 0; i < nargs; i++) {
+        Value v = int_arg(ts, args[i]);
+        if (IS_NULL(v)) { mpz_clear(acc); return V_NULL; }
+        mpz_srcptr z = big_view(v, t, &l);
+        if (lcm) {
+            if (mpz_sizeinbase(acc, 2) + mpz_sizeinbase(z, 2) > BIG_MAX_BITS) {
+                mpz_clear(acc);
+                v_decref(v);
+                return big_nomem(ts);
+            }
+            mpz_lcm(acc, acc, z);
+        } else {
+            mpz_gcd(acc, acc, z);
+        }
+        v_decref(v);
+    }
+    return big_from_mpz(acc);
+}
 
 static Value math_gcd(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     if (arg_nkw(kwnames)) return exc_raise(ts, &T_TypeError, "gcd() takes no keyword arguments");
-    uint64_t g = 0;
-    for (int i = 0; i < nargs; i++) {
-        int64_t n;
-        if (obj_as_index(ts, args[i], &n) < 0) return V_NULL;
-        g = ugcd(g, uabs(n));
-    }
-    if (g > (uint64_t)INT64_MAX) return int_overflow(ts);
-    return V_INT((int64_t)g);
+    return gcd_lcm(ts, args, nargs, false);
 }
 
 static Value math_lcm(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     if (arg_nkw(kwnames)) return exc_raise(ts, &T_TypeError, "lcm() takes no keyword arguments");
-    uint64_t l = 1;
-    for (int i = 0; i < nargs; i++) {
-        int64_t n;
-        if (obj_as_index(ts, args[i], &n) < 0) return V_NULL;
-        uint64_t u = uabs(n);
-        if (l == 0 || u == 0) { l = 0; continue; }
-        uint64_t g = ugcd(l, u);
-        unsigned __int128 r = (unsigned __int128)(l / g) * u;
-        if (r > (unsigned __int128)INT64_MAX) return int_overflow(ts);
-        l = (uint64_t)r;
-    }
-    return V_INT((int64_t)l);
+    return gcd_lcm(ts, args, nargs, true);
+}
+
+/* Whether n! is beyond BIG_MAX_BITS. */
+static bool factorial_too_big(uint64_t n) {
+    return (double)n * log2((double)(n < 2 ? 2 : n)) > (double)BIG_MAX_BITS;
 }
 
 static Value math_factorial(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     if (arg_count(ts, "math.factorial", nargs, kwnames, 1, 1) < 0) return V_NULL;
+    if (IS_BIG(args[0])) {
+        if (mpz_sgn(BIG_Z(args[0])) < 0)
+            return exc_raise(ts, &T_ValueError, "factorial() not defined for negative values");
+        return exc_raise(ts, &T_OverflowError, "factorial() argument should not exceed %lld", (long long)INT64_MAX);
+    }
     int64_t n;
     if (obj_as_index(ts, args[0], &n) < 0) return V_NULL;
     if (n < 0) return exc_raise(ts, &T_ValueError, "factorial() not defined for negative values");
-    if (n > 20) return int_overflow(ts);
-    int64_t r = 1;
-    for (int64_t i = 2; i <= n; i++) r *= i;
-    return V_INT(r);
+    if (factorial_too_big((uint64_t)n)) return big_nomem(ts);
+    mpz_t r;
+    mpz_init(r);
+    mpz_fac_ui(r, (unsigned long)n);
+    return big_from_mpz(r);
 }
 
-/* Reads n and k for comb/perm with their ValueErrors. */
-static int get_nk(ThreadState *ts, Value nv, Value kv, int64_t *n, int64_t *k) {
-    if (obj_as_index(ts, nv, n) < 0 || obj_as_index(ts, kv, k) < 0) return -1;
-    if (*n < 0) { exc_raise(ts, &T_ValueError, "n must be a non-negative integer"); return -1; }
-    if (*k < 0) { exc_raise(ts, &T_ValueError, "k must be a non-negative integer"); return -1; }
-    return 0;
+/* comb (perm when perm is set) of n and k, any sizes. */
+static Value comb_perm(ThreadState *ts, Value nv, Value kv, bool perm) {
+    Value n = int_arg(ts, nv);
+    if (IS_NULL(n)) return V_NULL;
+    Value k = IS_NULL(kv) ? v_new(n) : int_arg(ts, kv);
+    if (IS_NULL(k)) { v_decref(n); return V_NULL; }
+    mpz_t tn, tk, r;
+    mp_limb_t ln, lk;
+    mpz_srcptr zn = big_view(n, tn, &ln), zk = big_view(k, tk, &lk);
+    Value res = V_NULL;
+    if (mpz_sgn(zn) < 0) { exc_raise(ts, &T_ValueError, "n must be a non-negative integer"); goto done; }
+    if (mpz_sgn(zk) < 0) { exc_raise(ts, &T_ValueError, "k must be a non-negative integer"); goto done; }
+    if (mpz_cmp(zk, zn) > 0) { res = V_INT(0); goto done; }
+    mpz_init(r);
+    mpz_sub(r, zn, zk);
+    /* comb uses the smaller of k and n - k */
+    mpz_srcptr kk = !perm && mpz_cmp(r, zk) < 0 ? r : zk;
+    if (!mpz_fits_ulong_p(kk)) {
+        mpz_clear(r);
+        exc_raise(ts, &T_OverflowError, "min(n - k, k) must not exceed %lld", (long long)INT64_MAX);
+        goto done;
+    }
+    unsigned long ku = mpz_get_ui(kk);
+    if ((double)ku * (double)mpz_sizeinbase(zn, 2) > (double)BIG_MAX_BITS) {
+        mpz_clear(r);
+        res = big_nomem(ts);
+        goto done;
+    }
+    mpz_bin_ui(r, zn, ku);
+    if (perm) {
+        mpz_t f;
+        mpz_init(f);
+        mpz_fac_ui(f, ku);
+        mpz_mul(r, r, f);
+        mpz_clear(f);
+    }
+    res = big_from_mpz(r);
+done:
+    v_decref(n);
+    v_decref(k);
+    return res;
 }
 
 static Value math_comb(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     if (arg_count(ts, "comb", nargs, kwnames, 2, 2) < 0) return V_NULL;
-    int64_t n, k;
-    if (get_nk(ts, args[0], args[1], &n, &k) < 0) return V_NULL;
-    if (k > n) return V_INT(0);
-    if (k > n - k) k = n - k;
-    unsigned __int128 r = 1;
-    for (int64_t i = 1; i <= k; i++) {
-        r = r * (unsigned __int128)(n - k + i) / (unsigned __int128)i;
-        if (r > (unsigned __int128)INT64_MAX) return int_overflow(ts);
-    }
-    return V_INT((int64_t)r);
+    return comb_perm(ts, args[0], args[1], false);
 }
 
 static Value math_perm(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     if (arg_count(ts, "perm", nargs, kwnames, 1, 2) < 0) return V_NULL;
-    int64_t n, k;
-    if (nargs == 1 || IS_NONE(args[1])) {
-        if (obj_as_index(ts, args[0], &n) < 0) return V_NULL;
-        if (n < 0) return exc_raise(ts, &T_ValueError, "n must be a non-negative integer");
-        k = n;
-    } else if (get_nk(ts, args[0], args[1], &n, &k) < 0) {
-        return V_NULL;
-    }
-    if (k > n) return V_INT(0);
-    unsigned __int128 r = 1;
-    for (int64_t i = 0; i < k; i++) {
-        r *= (unsigned __int128)(n - i);
-        if (r > (unsigned __int128)INT64_MAX) return int_overflow(ts);
-    }
-    return V_INT((int64_t)r);
+    return comb_perm(ts, args[0], nargs == 1 || IS_NONE(args[1]) ? V_NULL : args[1], true);
 }
 
 static Value math_isqrt(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     if (arg_count(ts, "math.isqrt", nargs, kwnames, 1, 1) < 0) return V_NULL;
-    int64_t n;
-    if (obj_as_index(ts, args[0], &n) < 0) return V_NULL;
-    if (n < 0) return exc_raise(ts, &T_ValueError, "isqrt() argument must be nonnegative");
-    uint64_t r = (uint64_t)sqrtl((long double)n);
-    while (r > 0 && (unsigned __int128)r * r > (unsigned __int128)n) r--;
-    while ((unsigned __int128)(r + 1) * (r + 1) <= (unsigned __int128)n) r++;
-    return V_INT((int64_t)r);
+    Value n = int_arg(ts, args[0]);
+    if (IS_NULL(n)) return V_NULL;
+    mpz_t t, r;
+    mp_limb_t l;
+    mpz_srcptr z = big_view(n, t, &l);
+    if (mpz_sgn(z) < 0) {
+        v_decref(n);
+        return exc_raise(ts, &T_ValueError, "isqrt() argument must be nonnegative");
+    }
+    mpz_init(r);
+    mpz_sqrt(r, z);
+    v_decref(n);
+    return big_from_mpz(r);
 }
 
 static Value math_prod(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {

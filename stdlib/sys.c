@@ -8,6 +8,7 @@
 #include "gil/gil.h"
 #include "objects/num.h"
 #include "args.h"
+#include "objects/long.h"
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -137,7 +138,27 @@ static Value sys_getgilpolicies(ThreadState *ts, Value *args, int nargs, Obj *kw
     return V_OBJ(t);
 }
 
+static Value sys_set_int_max_str_digits(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    static const char *const allowed[] = { "maxdigits", NULL };
+    if (arg_check_kw(ts, "set_int_max_str_digits", kwnames, allowed) < 0) return V_NULL;
+    Value v = nargs > 0 ? args[0] : arg_kw(args, nargs, kwnames, "maxdigits");
+    if (nargs > 1 || IS_NULL(v))
+        return exc_raise(ts, &T_TypeError, "set_int_max_str_digits() takes exactly 1 argument");
+    int64_t n;
+    if (obj_as_index(ts, v, &n) < 0) return V_NULL;
+    if (n != 0 && n < 640) return exc_raise(ts, &T_ValueError, "maxdigits must be 0 or larger than 640");
+    big_max_str_digits = n;
+    return V_NONE;
+}
+
+static Value sys_get_int_max_str_digits(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
+    if (arg_count(ts, "get_int_max_str_digits", nargs, kwnames, 0, 0) < 0) return V_NULL;
+    return V_INT(big_max_str_digits);
+}
+
 static const MethodDef sys_functions[] = {
+    { "set_int_max_str_digits", sys_set_int_max_str_digits, 0 },
+    { "get_int_max_str_digits", sys_get_int_max_str_digits, 0 },
     { "setswitchinterval", sys_setswitchinterval, 0 },
     { "getswitchinterval", sys_getswitchinterval, 0 },
     { "setcheckinterval", sys_setcheckinterval, 0 },

@@ -2,6 +2,7 @@
 #include "args.h"
 #include "objects/tuple.h"
 #include "objects/str.h"
+#include "objects/long.h"
 #include "exc.h"
 #include "state.h"
 #include <string.h>
@@ -110,6 +111,7 @@ int arg_slice_bound(ThreadState *ts, Value v, int64_t *out)
 {
     if (IS_NULL(v) || IS_NONE(v)) return 0;
     if (IS_INTLIKE(v)) { *out = AS_INT(v); return 0; }
+    if (IS_BIG(v)) { *out = mpz_sgn(BIG_Z(v)) > 0 ? INT64_MAX : INT64_MIN; return 0; }
     if (v.tag == VT_OBJ && !IS_NULL(type_lookup(obj_type(v), NAME(__index__))))
         return arg_index(ts, v, out);
     exc_raise(ts, &T_TypeError,

@@ -842,13 +842,20 @@ Value obj_to_tuple(ThreadState *ts, Value iterable) {
 int obj_as_index(ThreadState *ts, Value v, int64_t *out) {
     if (IS_INTLIKE(v)) { *out = AS_INT(v); return 0; }
     Type *t = obj_type(v);
+    if (t == &T_int) {
+        exc_raise(ts, &T_OverflowError, "cannot fit 'int' into an index-sized integer");
+        return -1;
+    }
     if (t->flags & TF_HEAPTYPE) {
         Value f = type_lookup(t, NAME(__index__));
         if (!IS_NULL(f)) {
             Value r = obj_call1(ts, f, v);
             if (IS_NULL(r)) return -1;
             if (!IS_INTLIKE(r)) {
-                exc_raise(ts, &T_TypeError, "__index__ returned non-int (type %s)", obj_type_name(r));
+                if (obj_type(r) == &T_int)
+                    exc_raise(ts, &T_OverflowError, "cannot fit 'int' into an index-sized integer");
+                else
+                    exc_raise(ts, &T_TypeError, "__index__ returned non-int (type %s)", obj_type_name(r));
                 v_decref(r);
                 return -1;
             }

@@ -5,6 +5,7 @@
 #include "state.h"
 #include "exc.h"
 #include "objects/num.h"
+#include "objects/long.h"
 #include "objects/containers.h"
 #include "objects/unicode.h"
 #include "args.h"
@@ -212,11 +213,16 @@ static bool zero_pad(const Spec *sp, char align)
 static Value format_double(ThreadState *ts, double x, const Spec *sp, const char *tname);
 
 /* int formatting for types d n b o x X c (and none). */
-static Value format_int(ThreadState *ts, int64_t v, const Spec *sp, const char *tname)
+static Value format_int(ThreadState *ts, Value iv, const Spec *sp, const char *tname)
 {
     uint32_t t = sp->type;
-    if (t == 'e' || t == 'E' || t == 'f' || t == 'F' || t == 'g' || t == 'G' || t == '%')
-        return format_double(ts, (double)v, sp, tname);
+    bool big = IS_BIG(iv);
+    int64_t v = big ? 0 : AS_INT(iv);
+    if (t == 'e' || t == 'E' || t == 'f' || t == 'F' || t == 'g' || t == 'G' || t == '%') {
+        double d;
+        if (big_to_double(ts, iv, &d) < 0) return V_NULL;
+        return format_double(ts, d, sp, tname);
+    }
     if (!(t == 0 || t == 'd' || t == 'n' || t == 'b' || t == 'o' || t == 'x' || t == 'X' || t == 'c'))
         return unknown_code(ts, t, tname);
     if (sp->prec >= 0)
@@ -233,6 +239,7 @@ static Value format_int(ThreadState *ts, int64_t v, const Spec *sp, const char *
                              "Alternate form (#) not allowed with integer format specifier 'c'");
         if (sp->grouping)
             return exc_raise(ts, &T_ValueError, "Cannot specify '%c' with 'c'.", sp->grouping);
+        if (big) return exc_raise(ts, &T_OverflowError, "Python int too large to convert to C long");
         if (v < 0 || v > 0x10ffff)
             return exc_raise(ts, &T_OverflowError, "%%c arg not in range(0x110000)");
         char buf[4];
@@ -241,12 +248,18 @@ static Value format_int(ThreadState *ts, int64_t v, const Spec *sp, const char *
     }
     int base = t == 'b' ? 2 : t == 'o' ? 8 : (t == 'x' || t == 'X') ? 16 : 10;
     const char *dig = t == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
-    uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    char tmp[72];
-    int n = 0;
-    do { tmp[n++] = dig[mag % (uint64_t)base]; mag /= (uint64_t)base; } while (mag);
-    char digits[72];
-    for (int i = 0; i < n; i++) digits[i] = tmp[n - 1 - i];
+    char small[72], *digits = small;
+    int64_t n = 0;
+    if (big) {
+        digits = big_digits(ts, iv, base, t == 'X', &n);
+        if (!digits) return V_NULL;
+        v = mpz_sgn(BIG_Z(iv));
+    } else {
+        uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+        char tmp[72];
+        do { tmp[n++] = dig[mag % (uint64_t)base]; mag /= (uint64_t)base; } while (mag);
+        for (int64_t i = 0; i < n; i++) digits[i] = tmp[n - 1 - i];
+    }
     char pre[8];
     int pl = 0;
     if (v < 0) pre[pl++] = '-';
@@ -264,6 +277,7 @@ static Value format_int(ThreadState *ts, int64_t v, const Spec *sp, const char *
     } else {
         sb_putn(&body, digits, n);
     }
+    if (digits != small) free(digits);
     Value r = pad_out(ts, sp, align, pre, pl, body.data, body.len);
     sb_free(&body);
     return r;
@@ -388,10 +402,10 @@ Value fmt_format(ThreadState *ts, Value v, Obj *spec)
         if (parse_spec(ts, s, n, &sp, "str") < 0) return V_NULL;
         return format_str(ts, AS_STR(v), &sp);
     }
-    if (IS_INTLIKE(v)) {
+    if (IS_ANYINT(v)) {
         if (n == 0) return obj_str(ts, v);
         if (parse_spec(ts, s, n, &sp, "int") < 0) return V_NULL;
-        return format_int(ts, AS_INT(v), &sp, "int");
+        return format_int(ts, v, &sp, "int");
     }
     if (IS_FLOAT(v)) {
         if (n == 0) return obj_str(ts, v);
@@ -748,7 +762,7 @@ static int pct_int(ThreadState *ts, Value v, char c, int64_t *out)
 static int pct_float(ThreadState *ts, Value v, double *out)
 {
     if (IS_FLOAT(v)) { *out = AS_FLOAT(v); return 0; }
-    if (IS_INTLIKE(v)) { *out = (double)AS_INT(v); return 0; }
+    if (IS_ANYINT(v)) return big_to_double(ts, v, out);
     if (heap_has(v, NAME(__float__))) {
         Value r = obj_call_method(ts, v, NAME(__float__), NULL, 0);
         if (IS_NULL(r)) return -1;
@@ -805,18 +819,35 @@ static int pct_one(ThreadState *ts, StrBuf *out, Value arg, char c, int64_t widt
         return pct_pad(ts, out, "", 0, buf, n, width, left, false);
     }
     case 'd': case 'i': case 'u': case 'x': case 'X': case 'o': {
-        int64_t v;
-        if (pct_int(ts, arg, c, &v) < 0) return -1;
+        int64_t v = 0;
         int base = c == 'o' ? 8 : (c == 'x' || c == 'X') ? 16 : 10;
         const char *dig = c == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
-        uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-        char tmp[72];
-        int n = 0;
-        do { tmp[n++] = dig[mag % (uint64_t)base]; mag /= (uint64_t)base; } while (mag);
+        char tmp[72], *bigd = NULL;
+        int64_t n = 0;
+        Value big = IS_BIG(arg) ? v_new(arg) : V_NULL;
+        if (IS_NULL(big) && IS_FLOAT(arg) && base == 10 && isfinite(AS_FLOAT(arg)) &&
+            fabs(trunc(AS_FLOAT(arg))) >= 9223372036854775808.0)
+            big = big_from_double(trunc(AS_FLOAT(arg)));
+        if (!IS_NULL(big)) {
+            /* an int beyond 64 bits: its digits from GMP */
+            bigd = big_digits(ts, big, base, c == 'X', &n);
+            v = mpz_sgn(BIG_Z(big));
+            v_decref(big);
+            if (!bigd) return -1;
+        } else {
+            if (pct_int(ts, arg, c, &v) < 0) return -1;
+            uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+            do { tmp[n++] = dig[mag % (uint64_t)base]; mag /= (uint64_t)base; } while (mag);
+        }
         StrBuf body;
         sb_init(&body);
-        if (sb_fill(ts, &body, "0", 1, prec - n) < 0) return -1;
-        for (int i = n - 1; i >= 0; i--) sb_putc(&body, tmp[i]);
+        if (sb_fill(ts, &body, "0", 1, prec - n) < 0) { free(bigd); return -1; }
+        if (bigd) {
+            sb_putn(&body, bigd, n);
+            free(bigd);
+        } else {
+            for (int64_t i = n - 1; i >= 0; i--) sb_putc(&body, tmp[i]);
+        }
         char pre[4];
         int pl = 0;
         if (v < 0) pre[pl++] = '-';

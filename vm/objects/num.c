@@ -1,6 +1,7 @@
 /* num.c — int, bool and float: constructors, arithmetic, comparison, hashing,
  * repr and parsing, all matching CPython 3.11 within 64-bit ints. */
 #include "objects/num.h"
+#include "objects/long.h"
 #include "exc.h"
 #include "objects/str.h"
 #include "objects/bytes.h"
@@ -243,7 +244,8 @@ Value int_from_str(ThreadState *ts, const char *s, int64_t len, int base)
     uint64_t limit = neg ? (uint64_t)1 << 63 : ((uint64_t)1 << 63) - 1;
     uint64_t acc = 0;
     bool overflow = false, nonzero = false, prev_us = true;
-    int ndigits = 0;
+    int64_t ndigits = 0;
+    const char *dstart = p;
     for (; p < end; p++) {
         if (*p == '_') {
             if (prev_us) goto bad;
@@ -268,7 +270,17 @@ Value int_from_str(ThreadState *ts, const char *s, int64_t len, int base)
         if (*q == '+' || *q == '-') q++;
         if (*q == '0') goto bad;
     }
-    if (overflow) return int_overflow(ts);
+    if ((base & (base - 1)) && big_max_str_digits > 0 && ndigits > big_max_str_digits)
+        return big_str_limit_error(ts, ndigits);
+    if (overflow) {
+        char *buf = malloc((size_t)ndigits + 1), *o = buf;
+        if (!buf) return big_nomem(ts);
+        for (const char *q = dstart; q < end; q++)
+            if (*q != '_') *o++ = *q;
+        Value r = big_parse(ts, buf, ndigits, base, neg);
+        free(buf);
+        return r;
+    }
     return V_INT(neg ? (int64_t)(0 - acc) : (int64_t)acc);
 bad:;
     char prefix[64];
@@ -432,18 +444,19 @@ static Value float_binop(ThreadState *ts, double x, double y, int op)
     }
 }
 
-/* a ** b for ints, b >= 0, with overflow checks. */
-static Value int_pow(ThreadState *ts, int64_t a, int64_t b)
+/* a ** b for ints, b >= 0, into *out; false when it overflows 64 bits. */
+static bool int_pow(int64_t a, int64_t b, int64_t *out)
 {
     int64_t r = 1, base = a;
     while (b > 0) {
         if (b & 1) {
-            if (__builtin_mul_overflow(r, base, &r)) return int_overflow(ts);
+            if (__builtin_mul_overflow(r, base, &r)) return false;
         }
         b >>= 1;
-        if (b > 0 && __builtin_mul_overflow(base, base, &base)) return int_overflow(ts);
+        if (b > 0 && __builtin_mul_overflow(base, base, &base)) return false;
     }
-    return V_INT(r);
+    *out = r;
+    return true;
 }
 
 /* a / b for ints, correctly rounded for values beyond 2**53 as far as long double allows. */
@@ -460,33 +473,34 @@ static Value int_binop(ThreadState *ts, Value av, Value bv, int op)
     int64_t a = av.as.i, b = bv.as.i, r;
     switch (op) {
     case BINOP_ADD:
-        if (__builtin_add_overflow(a, b, &r)) return int_overflow(ts);
+        if (__builtin_add_overflow(a, b, &r)) return big_binop(ts, av, bv, op);
         return V_INT(r);
     case BINOP_SUB:
-        if (__builtin_sub_overflow(a, b, &r)) return int_overflow(ts);
+        if (__builtin_sub_overflow(a, b, &r)) return big_binop(ts, av, bv, op);
         return V_INT(r);
     case BINOP_MUL:
-        if (__builtin_mul_overflow(a, b, &r)) return int_overflow(ts);
+        if (__builtin_mul_overflow(a, b, &r)) return big_binop(ts, av, bv, op);
         return V_INT(r);
     case BINOP_TRUEDIV:
         if (b == 0) return exc_raise(ts, &T_ZeroDivisionError, "division by zero");
         return V_FLOAT(int_truediv(a, b));
     case BINOP_FLOORDIV:
         if (b == 0) return exc_raise(ts, &T_ZeroDivisionError, "integer division or modulo by zero");
-        if (b == -1 && a == INT64_MIN) return int_overflow(ts);
+        if (b == -1 && a == INT64_MIN) return big_binop(ts, av, bv, op);
         return V_INT(int_floordiv(a, b));
     case BINOP_MOD:
         if (b == 0) return exc_raise(ts, &T_ZeroDivisionError, "integer modulo by zero");
         return V_INT(int_mod(a, b));
     case BINOP_POW:
         if (b < 0) return float_pow(ts, (double)a, (double)b);
-        return int_pow(ts, a, b);
+        if (!int_pow(a, b, &r)) return big_binop(ts, av, bv, op);
+        return V_INT(r);
     case BINOP_LSHIFT:
         if (b < 0) return exc_raise(ts, &T_ValueError, "negative shift count");
         if (a == 0) return V_INT(0);
-        if (b >= 64) return int_overflow(ts);
+        if (b >= 64) return big_binop(ts, av, bv, op);
         r = (int64_t)((uint64_t)a << b);
-        if ((r >> b) != a) return int_overflow(ts);
+        if ((r >> b) != a) return big_binop(ts, av, bv, op);
         return V_INT(r);
     case BINOP_RSHIFT:
         if (b < 0) return exc_raise(ts, &T_ValueError, "negative shift count");
@@ -541,6 +555,19 @@ Value num_binop(ThreadState *ts, Value a, Value b, int op)
         r = float_binop(ts, x, y, base);
     } else if (IS_INTLIKE(a) && IS_INTLIKE(b)) {
         r = int_binop(ts, a, b, base);
+    } else if (IS_ANYINT(a) && IS_ANYINT(b)) {
+        /* a big int on either side */
+        if (base == BINOP_POW && (IS_BIG(b) ? mpz_sgn(BIG_Z(b)) < 0 : b.as.i < 0)) {
+            double x, y;
+            if (big_to_double(ts, a, &x) < 0 || big_to_double(ts, b, &y) < 0) return V_NULL;
+            r = float_pow(ts, x, y);
+        } else {
+            r = big_binop(ts, a, b, base);
+        }
+    } else if ((IS_FLOAT(a) && IS_BIG(b)) || (IS_BIG(a) && IS_FLOAT(b))) {
+        double x, y;
+        if (big_to_double(ts, a, &x) < 0 || big_to_double(ts, b, &y) < 0) return V_NULL;
+        r = float_binop(ts, x, y, base);
     }
     if (IS_NOTIMPL(r)) return binop_unsupported(ts, a, b, op);
     return r;
@@ -580,6 +607,15 @@ static Value cmp_result(int c, int op)
 Value num_richcmp(ThreadState *ts, Value a, Value b, int op)
 {
     (void)ts;
+    if (IS_BIG(a) || IS_BIG(b)) {
+        if (IS_ANYINT(a) && IS_ANYINT(b)) return cmp_result(big_cmp(a, b), op);
+        if (IS_FLOAT(b) || IS_FLOAT(a)) {
+            double f = IS_FLOAT(b) ? b.as.f : a.as.f;
+            if (isnan(f)) return V_BOOL(op == CMP_NE);
+            return cmp_result(IS_FLOAT(b) ? big_cmp_double(a, f) : -big_cmp_double(b, f), op);
+        }
+        return V_NOTIMPL;
+    }
     if (IS_INTLIKE(a)) {
         if (IS_INTLIKE(b)) {
             int64_t x = a.as.i, y = b.as.i;
@@ -613,6 +649,7 @@ static Value int_repr(ThreadState *ts, Value self)
 {
     (void)ts;
     if (IS_BOOL(self)) return V_OBJ(str_intern(AS_BOOL(self) ? "True" : "False"));
+    if (IS_BIG(self)) return big_str(ts, self);
     return V_OBJ(int_to_str(self.as.i));
 }
 
@@ -626,6 +663,7 @@ static int64_t num_hash(ThreadState *ts, Value self)
 {
     (void)ts;
     if (IS_FLOAT(self)) return float_hash(self.as.f);
+    if (IS_BIG(self)) return big_hash(self);
     return int_hash(self.as.i);
 }
 
@@ -633,6 +671,7 @@ static int num_truthy(ThreadState *ts, Value self)
 {
     (void)ts;
     if (IS_FLOAT(self)) return self.as.f != 0.0;
+    if (IS_BIG(self)) return 1;
     return self.as.i != 0;
 }
 
@@ -643,14 +682,21 @@ static Value num_unop(ThreadState *ts, Value a, int op)
         if (op == UNOP_POS) return a;
         return exc_raise(ts, &T_TypeError, "bad operand type for unary ~: 'float'");
     }
+    if (IS_BIG(a)) return big_unop(ts, a, op);
     int64_t x = a.as.i;
     switch (op) {
     case UNOP_NEG:
-        if (x == INT64_MIN) return int_overflow(ts);
+        if (x == INT64_MIN) return big_unop(ts, a, op);
         return V_INT(-x);
     case UNOP_POS: return V_INT(x);
     default: return V_INT(~x);
     }
+}
+
+/* Bits in |z|. */
+static uint64_t nbits_of(mpz_srcptr z)
+{
+    return mpz_sgn(z) ? mpz_sizeinbase(z, 2) : 0;
 }
 
 /* Counts keyword arguments. */
@@ -681,13 +727,12 @@ static Value int_from_value(ThreadState *ts, Value x)
 {
     if (IS_INT(x)) return x;
     if (IS_BOOL(x)) return V_INT(x.as.i);
+    if (IS_BIG(x)) return v_new(x);
     if (IS_FLOAT(x)) {
         double d = x.as.f;
         if (isnan(d)) return exc_raise(ts, &T_ValueError, "cannot convert float NaN to integer");
         if (isinf(d)) return exc_raise(ts, &T_OverflowError, "cannot convert float infinity to integer");
-        d = trunc(d);
-        if (d >= 9223372036854775808.0 || d < -9223372036854775808.0) return int_overflow(ts);
-        return V_INT((int64_t)d);
+        return big_from_double(trunc(d));
     }
     const char *s;
     int64_t len;
@@ -699,6 +744,7 @@ static Value int_from_value(ThreadState *ts, Value x)
         if (!found) continue;
         if (IS_NULL(r)) return V_NULL;
         if (IS_INTLIKE(r)) return V_INT(r.as.i);
+        if (IS_BIG(r)) return r;
         if (i == 2) {
             Value r2 = int_from_value(ts, r);
             v_decref(r);
@@ -765,7 +811,10 @@ static Value float_new(ThreadState *ts, Type *type, Value *args, int nargs, Obj 
     if (nargs == 0) return V_FLOAT(0.0);
     Value x = args[0];
     if (IS_FLOAT(x)) return x;
-    if (IS_INTLIKE(x)) return V_FLOAT((double)x.as.i);
+    if (IS_ANYINT(x)) {
+        double d;
+        return big_to_double(ts, x, &d) < 0 ? V_NULL : V_FLOAT(d);
+    }
     const char *s;
     int64_t len;
     if (text_of(x, &s, &len)) return float_from_str(ts, s, len);
@@ -781,7 +830,12 @@ static Value float_new(ThreadState *ts, Type *type, Value *args, int nargs, Obj 
     r = call_dunder(ts, x, NAME(__index__), &found);
     if (found) {
         if (IS_NULL(r)) return V_NULL;
-        if (IS_INTLIKE(r)) return V_FLOAT((double)r.as.i);
+        if (IS_ANYINT(r)) {
+            double d;
+            int rc = big_to_double(ts, r, &d);
+            v_decref(r);
+            return rc < 0 ? V_NULL : V_FLOAT(d);
+        }
         exc_raise(ts, &T_TypeError, "__index__ returned non-int (type %s)", obj_type_name(r));
         v_decref(r);
         return V_NULL;
@@ -798,7 +852,8 @@ static bool name_is(Obj *name, Obj *wk, const char *text)
 
 static Value int_getattr(ThreadState *ts, Value self, Obj *name)
 {
-    if (name_is(name, NAME(real), "real") || str_eq_cstr(name, "numerator")) return V_INT(self.as.i);
+    if (name_is(name, NAME(real), "real") || str_eq_cstr(name, "numerator"))
+        return IS_BIG(self) ? v_new(self) : V_INT(self.as.i);
     if (name_is(name, NAME(imag), "imag")) return V_INT(0);
     if (str_eq_cstr(name, "denominator")) return V_INT(1);
     return obj_generic_getattr(ts, self, name);
@@ -816,27 +871,58 @@ static Value float_getattr(ThreadState *ts, Value self, Obj *name)
 static Value int_bit_length(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
 {
     if (arg_count(ts, "bit_length", nargs, kwnames, 1, 1) < 0) return V_NULL;
-    int64_t x = args[0].as.i;
-    uint64_t m = x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
-    return V_INT(m ? 64 - __builtin_clzll(m) : 0);
+    return V_INT((int64_t)big_bit_length(args[0]));
+}
+
+static Value int_bit_count(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
+{
+    if (arg_count(ts, "bit_count", nargs, kwnames, 1, 1) < 0) return V_NULL;
+    Value v = args[0];
+    if (!IS_BIG(v)) {
+        int64_t x = v.as.i;
+        return V_INT(__builtin_popcountll(x < 0 ? 0 - (uint64_t)x : (uint64_t)x));
+    }
+    mpz_t m;
+    mpz_roinit_n(m, mpz_limbs_read(BIG_Z(v)), (mp_size_t)mpz_size(BIG_Z(v)));
+    return V_INT((int64_t)mpz_popcount(m));
+}
+
+/* The int itself (conjugate, __index__, __int__ ...). */
+static Value int_self(Value v)
+{
+    return IS_BIG(v) ? v_new(v) : V_INT(v.as.i);
 }
 
 static Value int_conjugate(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
 {
     if (arg_count(ts, "conjugate", nargs, kwnames, 1, 1) < 0) return V_NULL;
-    return V_INT(args[0].as.i);
+    return int_self(args[0]);
 }
 
 static Value int_as_integer_ratio(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
 {
     if (arg_count(ts, "as_integer_ratio", nargs, kwnames, 1, 1) < 0) return V_NULL;
-    return V_OBJ(tuple_pack(2, V_INT(args[0].as.i), V_INT(1)));
+    return V_OBJ(tuple_pack(2, IS_BIG(args[0]) ? args[0] : V_INT(args[0].as.i), V_INT(1)));
 }
 
 static Value int_index(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
 {
     if (arg_count(ts, "__index__", nargs, kwnames, 1, 1) < 0) return V_NULL;
-    return V_INT(args[0].as.i);
+    return int_self(args[0]);
+}
+
+/* Parses the byteorder argument of to_bytes/from_bytes: 1 little, 0 big, -1 error. */
+static int byteorder_arg(ThreadState *ts, const char *fname, Value vorder)
+{
+    if (IS_NULL(vorder)) return 0;
+    if (!IS_STR(vorder)) {
+        exc_raise(ts, &T_TypeError, "%s() argument 'byteorder' must be str, not %s", fname, obj_type_name(vorder));
+        return -1;
+    }
+    if (str_eq_cstr(vorder.as.o, "little")) return 1;
+    if (str_eq_cstr(vorder.as.o, "big")) return 0;
+    exc_raise(ts, &T_ValueError, "byteorder must be either 'little' or 'big'");
+    return -1;
 }
 
 static Value int_to_bytes(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
@@ -850,36 +936,76 @@ static Value int_to_bytes(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
     int64_t length = 1;
     if (!IS_NULL(vlen) && obj_as_index(ts, vlen, &length) < 0) return V_NULL;
     if (length < 0) return exc_raise(ts, &T_ValueError, "length argument must be non-negative");
-    bool little = false;
-    if (!IS_NULL(vorder)) {
-        if (!IS_STR(vorder)) return exc_raise(ts, &T_TypeError, "to_bytes() argument 'byteorder' must be str, not %s", obj_type_name(vorder));
-        if (str_eq_cstr(vorder.as.o, "little")) little = true;
-        else if (!str_eq_cstr(vorder.as.o, "big"))
-            return exc_raise(ts, &T_ValueError, "byteorder must be either 'little' or 'big'");
-    }
+    int little = byteorder_arg(ts, "to_bytes", vorder);
+    if (little < 0) return V_NULL;
     int sgn = 0;
     if (!IS_NULL(vsigned) && (sgn = obj_truthy(ts, vsigned)) < 0) return V_NULL;
-    int64_t x = args[0].as.i;
-    if (x < 0 && !sgn) return exc_raise(ts, &T_OverflowError, "can't convert negative int to unsigned");
-    /* bytes needed */
-    int bits;
-    if (sgn) {
-        uint64_t m = x < 0 ? ~(uint64_t)x : (uint64_t)x;
-        bits = (m ? 64 - __builtin_clzll(m) : 0) + 1;
-    } else {
-        bits = x ? 64 - __builtin_clzll((uint64_t)x) : 0;
+    mpz_t t, m;
+    mp_limb_t l;
+    mpz_srcptr z = big_view(args[0], t, &l);
+    if (mpz_sgn(z) < 0 && !sgn) return exc_raise(ts, &T_OverflowError, "can't convert negative int to unsigned");
+    /* bits needed: of x, or of ~x for a negative x, plus a sign bit if signed */
+    mpz_init(m);
+    if (mpz_sgn(z) < 0) mpz_com(m, z);
+    else mpz_set(m, z);
+    uint64_t bits = nbits_of(m) + (sgn ? 1 : 0);
+    if ((int64_t)((bits + 7) / 8) > length) {
+        mpz_clear(m);
+        return exc_raise(ts, &T_OverflowError, "int too big to convert");
     }
-    if ((int64_t)((bits + 7) / 8) > length) return exc_raise(ts, &T_OverflowError, "int too big to convert");
-    if (length > ((int64_t)1 << 40)) return exc_raise(ts, &T_MemoryError, "");
-    uint8_t *buf = malloc((size_t)length + 1);
-    if (!buf) return exc_raise(ts, &T_MemoryError, "");
-    for (int64_t i = 0; i < length; i++) {
-        uint8_t byte = i < 8 ? (uint8_t)((uint64_t)x >> (8 * i)) : (x < 0 ? 0xff : 0);
-        buf[little ? i : length - 1 - i] = byte;
-    }
+    if (length > ((int64_t)1 << 40)) { mpz_clear(m); return big_nomem(ts); }
+    uint8_t *buf = calloc((size_t)length + 1, 1);
+    if (!buf) { mpz_clear(m); return big_nomem(ts); }
+    /* the magnitude of x (or of ~x, whose bytes are then inverted) */
+    size_t cnt = 0;
+    if (mpz_sgn(m)) mpz_export(buf, &cnt, -1, 1, 0, 0, m);
+    mpz_clear(m);
+    if (mpz_sgn(z) < 0)
+        for (int64_t i = 0; i < length; i++) buf[i] = (uint8_t)~buf[i];
+    if (!little)
+        for (int64_t i = 0; i < length / 2; i++) {
+            uint8_t c = buf[i];
+            buf[i] = buf[length - 1 - i];
+            buf[length - 1 - i] = c;
+        }
     Obj *b = bytes_new(buf, length);
     free(buf);
     return V_OBJ(b);
+}
+
+static Value int_from_bytes(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
+{
+    static const char *const allowed[] = { "bytes", "byteorder", "signed", NULL };
+    if (arg_check_kw(ts, "from_bytes", kwnames, allowed) < 0) return V_NULL;
+    if (nargs > 3) return exc_raise(ts, &T_TypeError, "from_bytes() takes at most 2 positional arguments (%d given)", nargs - 1);
+    Value vb = nargs > 1 ? args[1] : arg_kw(args, nargs, kwnames, "bytes");
+    Value vorder = nargs > 2 ? args[2] : arg_kw(args, nargs, kwnames, "byteorder");
+    Value vsigned = arg_kw(args, nargs, kwnames, "signed");
+    if (IS_NULL(vb)) return exc_raise(ts, &T_TypeError, "from_bytes() missing required argument 'bytes' (pos 1)");
+    int little = byteorder_arg(ts, "from_bytes", vorder);
+    if (little < 0) return V_NULL;
+    int sgn = 0;
+    if (!IS_NULL(vsigned) && (sgn = obj_truthy(ts, vsigned)) < 0) return V_NULL;
+    Value owned = V_NULL;
+    if (!OBJ_IS(vb, T_bytes)) {
+        owned = obj_call1(ts, V_OBJ(&T_bytes.hdr), vb);
+        if (IS_NULL(owned)) return V_NULL;
+        vb = owned;
+    }
+    Bytes *b = (Bytes *)vb.as.o;
+    mpz_t z;
+    mpz_init(z);
+    if (b->len) mpz_import(z, (size_t)b->len, little ? -1 : 1, 1, 0, 0, b->data);
+    if (sgn && b->len && (b->data[little ? b->len - 1 : 0] & 0x80)) {
+        /* negative: subtract 2**(8*len) */
+        mpz_t p;
+        mpz_init(p);
+        mpz_setbit(p, (mp_bitcnt_t)(8 * b->len));
+        mpz_sub(z, z, p);
+        mpz_clear(p);
+    }
+    v_decref(owned);
+    return big_from_mpz(z);
 }
 
 static Value float_is_integer(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
@@ -904,17 +1030,13 @@ static Value float_as_integer_ratio(ThreadState *ts, Value *args, int nargs, Obj
     int e;
     double m = frexp(x, &e);
     for (int i = 0; i < 300 && m != floor(m); i++) { m *= 2.0; e--; }
-    int64_t num = (int64_t)m, den = 1;
-    if (e > 0) {
-        if (e >= 63) return int_overflow(ts);
-        int64_t r = (int64_t)((uint64_t)num << e);
-        if ((r >> e) != num) return int_overflow(ts);
-        num = r;
-    } else if (e < 0) {
-        if (-e >= 63) return int_overflow(ts);
-        den = (int64_t)1 << -e;
-    }
-    return V_OBJ(tuple_pack(2, V_INT(num), V_INT(den)));
+    Value num = V_INT((int64_t)m), den = V_INT(1);
+    if (e > 0) num = big_binop(ts, num, V_INT(e), BINOP_LSHIFT);
+    else if (e < 0) den = big_binop(ts, den, V_INT(-e), BINOP_LSHIFT);
+    Value t = V_OBJ(tuple_pack(2, num, den));
+    v_decref(num);
+    v_decref(den);
+    return t;
 }
 
 static Value float_hex(ThreadState *ts, Value *args, int nargs, Obj *kwnames)
@@ -941,6 +1063,8 @@ static const MethodDef int_methods[] = {
     { "conjugate", int_conjugate, 0 },
     { "as_integer_ratio", int_as_integer_ratio, 0 },
     { "to_bytes", int_to_bytes, 0 },
+    { "from_bytes", int_from_bytes, METH_CLASS },
+    { "bit_count", int_bit_count, 0 },
     { "__index__", int_index, 0 },
     { NULL, NULL, 0 }
 };
@@ -953,6 +1077,12 @@ static const MethodDef float_methods[] = {
     { NULL, NULL, 0 }
 };
 
+/* A big int's dealloc (small ints never reach it). */
+static void int_dealloc(Obj *self)
+{
+    mpz_clear(((BigInt *)self)->z);
+}
+
 Type T_int = {
     .name = "int",
     .base = &T_object,
@@ -960,6 +1090,7 @@ Type T_int = {
     .basicsize = sizeof(Obj),
     .methods = int_methods,
     .new_ = int_new,
+    .dealloc = int_dealloc,
     .repr = int_repr,
     .hash = num_hash,
     .richcmp = num_richcmp,

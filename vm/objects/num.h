@@ -5,8 +5,8 @@
 
 #include "object.h"
 
-/* a op b for int/bool/float operands (any mix); NotImplemented for other types.
- * Overflow of a 64-bit int raises OverflowError("int too large (tiny ints are 64-bit)"). */
+/* a op b for int/bool/float operands (any mix, big ints included); NotImplemented for
+ * other types. A 64-bit int result that overflows becomes a big int (objects/long.h). */
 Value num_binop(ThreadState *ts, Value a, Value b, int op);
 /* Compares two numbers (int/bool/float mixes exact, as CPython); NotImplemented otherwise. */
 Value num_richcmp(ThreadState *ts, Value a, Value b, int op);
@@ -31,7 +31,7 @@ Obj *int_to_str(int64_t n);
 /* Python floor division and modulo helpers (ZeroDivisionError raised by callers). */
 int64_t int_floordiv(int64_t a, int64_t b);
 int64_t int_mod(int64_t a, int64_t b);
-/* Raises the OverflowError tiny uses for 64-bit overflow; returns V_NULL. */
+/* Raises OverflowError for a value a 64-bit C quantity cannot hold; returns V_NULL. */
 Value int_overflow(ThreadState *ts);
 
 #endif

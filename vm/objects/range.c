@@ -3,6 +3,7 @@
 #include "objects/containers.h"
 #include "exc.h"
 #include "objects/num.h"
+#include "objects/long.h"
 #include "objects/str.h"
 #include "state.h"
 #include <string.h>
@@ -473,6 +474,11 @@ static int slice_bound(ThreadState *ts, Value v, int64_t *out)
 {
     if (IS_INTLIKE(v)) {
         *out = AS_INT(v);
+        return 0;
+    }
+    if (IS_BIG(v)) {
+        /* clamped, as CPython clamps to the ssize_t range */
+        *out = mpz_sgn(BIG_Z(v)) > 0 ? INT64_MAX : INT64_MIN;
         return 0;
     }
     if (IS_OBJ(v) && (AS_OBJ(v)->type->flags & TF_HEAPTYPE) &&

@@ -184,6 +184,10 @@ static int subscript_index(ThreadState *ts, Value key, int64_t *out)
         *out = AS_INT(key);
         return 1;
     }
+    if (key.tag == VT_OBJ && key.as.o->type == &T_int) {
+        exc_raise(ts, &T_IndexError, "cannot fit 'int' into an index-sized integer");
+        return -1;
+    }
     if (IS_OBJ(key) && (AS_OBJ(key)->type->flags & TF_HEAPTYPE)) {
         if (type_lookup(AS_OBJ(key)->type, NAME(__index__)).tag == VT_NULL)
             return 0;
@@ -301,6 +305,8 @@ static Value tuple_binop(ThreadState *ts, Value a, Value b, int op)
     if (op == BINOP_MUL) {
         Value seq = IS_TUPLE(a) ? a : b, other = IS_TUPLE(a) ? b : a;
         int64_t n;
+        if (other.tag == VT_OBJ && other.as.o->type == &T_int)
+            return exc_raise(ts, &T_OverflowError, "cannot fit 'int' into an index-sized integer");
         int r = subscript_index(ts, other, &n);
         if (r < 0)
             return V_NULL;
