@@ -40,7 +40,7 @@ typedef enum {
     E_DICTCOMP,    /* a = key, b = value; generators */
     E_GENEXP,      /* a = element; generators */
     E_COMPREHENSION, /* for a (target) in b (iter) if ifs... */
-    E_YIELD,       /* yield a (a may be NULL) */
+    E_YIELD,       /* yield a (a may be NULL); op 1: yield from a */
     E_STARRED,     /* *a; ctx */
     /* statements */
     S_EXPR,        /* a */

@@ -1302,6 +1302,13 @@ static int expr_inner(Compiler *c, Node *n) {
         return compile_comprehension(c, n);
     case E_YIELD:
         if (c->u->ste->kind != SCOPE_FUNCTION) return error_at(c, n, "'yield' outside function");
+        if (n->op) {   /* yield from: delegate to iter(a) until it returns */
+            TRY(compile_expr(c, n->a));
+            EMIT(GET_ITER, 0);
+            TRY(load_const(c, V_NONE));
+            EMIT(YIELD_FROM, 0);
+            return 0;
+        }
         if (n->a) TRY(compile_expr(c, n->a));
         else TRY(load_const(c, V_NONE));
         EMIT(YIELD_VALUE, 0);

@@ -10,7 +10,7 @@
  * Targets are parsed as expressions and then validated (setting ctx) with CPython's
  * messages. f-strings are split here: literal parts are decoded, each {field} is
  * tokenized and parsed as an expression with a nested parser state.
- * Limits: no walrus, no async/await, no match, no `yield from`, no complex literals,
+ * Limits: no walrus, no async/await, no match, no complex literals,
  * ints are 64-bit. `...` becomes the name Ellipsis (a bare `...` statement is a pass). */
 #include "parse.h"
 #include "lex.h"
@@ -1433,7 +1433,13 @@ static Node *yield_expr(Parser *p)
 {
     Token *t = advance(p);
     Node *y = mk(p, E_YIELD, t);
-    if (at(p, TK_FROM)) return err_tok(p, cur(p), &T_SyntaxError, "'yield from' is not supported in tiny");
+    if (at(p, TK_FROM)) {
+        advance(p);
+        y->op = 1;
+        y->a = expression(p);
+        if (!y->a) return NULL;
+        return fin(p, y);
+    }
     if (!ends_exprlist(kind(p))) {
         y->a = star_expressions(p);
         if (!y->a) return NULL;

@@ -318,7 +318,7 @@ static Value run_class_body(ThreadState *ts, Func *fn, Obj *ns) {
 
 Value vm_resume(ThreadState *ts, Frame *f, Value sent, bool *done) {
     if (enter_check(ts) < 0) { *done = false; return V_NULL; }
-    if (f->lasti >= 0) *f->sp++ = v_new(sent);
+    if (f->lasti >= 0 && !IS_NULL(sent)) *f->sp++ = v_new(sent);   /* V_NULL: throw() */
     f->entry = 1;
     Value r = eval(ts, f);
     *done = f->code == NULL || f->lasti == -2;

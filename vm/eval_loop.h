@@ -66,6 +66,13 @@ static Value EVAL_FN(ThreadState *ts, Frame *f, bool resume) {
     LOAD();
     if (f->lasti == -1) f->lasti = 0;
     if (resume) FETCH();
+    /* generator.throw(): the exception is raised where the generator is suspended */
+    if (__builtin_expect(f->is_gen && !IS_NULL(ts->exc), 0)) {
+        if (ip != co->code) goto error;
+        /* not started yet: the traceback names the def line */
+        exc_add_traceback(ts, ts->exc, (Obj *)co, co->firstlineno);
+        goto exception_unwind;
+    }
 
 frame_start:
     if (__atomic_load_n(&ts->eval_breaker, __ATOMIC_RELAXED)) {
@@ -1201,6 +1208,27 @@ fetch:
         ts->frame = f->prev;
         ts->depth--;
         return retval;
+    }
+
+    TARGET(YIELD_FROM) {
+        Value v = POP();
+        Value recv = TOP();
+        SAVE();
+        Value out;
+        GenStatus st = gen_delegate_send(ts, recv, v, &out);
+        v_decref(v);
+        if (st == GEN_YIELD) {
+            /* suspend here: resuming pushes the sent value and runs YIELD_FROM again */
+            f->ip = ip - 1;
+            f->lasti = (int)(ip - co->code) - 1;
+            ts->frame = f->prev;
+            ts->depth--;
+            return out;
+        }
+        if (st == GEN_ERROR) goto error;
+        sp[-1] = out;
+        v_decref(recv);
+        DISPATCH();
     }
 
     TARGET(RAISE_VARARGS) {
