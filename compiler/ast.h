@@ -65,6 +65,7 @@ typedef enum {
     S_IMPORT,      /* aliases (E_ALIAS): import x.y as z */
     S_IMPORTFROM,  /* from id import aliases ('*' as a single alias named "*") */
     E_ALIAS,       /* id = dotted name, asname (or NULL) */
+    E_NAMEDEXPR,   /* a := b (a is an E_NAME in store context) */
 } NodeKind;
 
 /* Binary operators (also used by augmented assignment); values match vm/object.h's BINOP_*. */

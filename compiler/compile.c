@@ -1300,6 +1300,10 @@ static int expr_inner(Compiler *c, Node *n) {
         return compile_lambda(c, n);
     case E_LISTCOMP: case E_SETCOMP: case E_DICTCOMP: case E_GENEXP:
         return compile_comprehension(c, n);
+    case E_NAMEDEXPR:   /* value, kept as the result and stored to the name */
+        TRY(compile_expr(c, n->b));
+        EMIT(DUP_TOP, 0);
+        return compile_store(c, n->a);
     case E_YIELD:
         if (c->u->ste->kind != SCOPE_FUNCTION) return error_at(c, n, "'yield' outside function");
         if (n->op) {   /* yield from: delegate to iter(a) until it returns */

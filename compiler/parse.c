@@ -10,7 +10,7 @@
  * Targets are parsed as expressions and then validated (setting ctx) with CPython's
  * messages. f-strings are split here: literal parts are decoded, each {field} is
  * tokenized and parsed as an expression with a nested parser state.
- * Limits: no walrus, no async/await, no match, no complex literals,
+ * Limits: no async/await, no match, no complex literals,
  * ints are 64-bit. `...` becomes the name Ellipsis (a bare `...` statement is a pass). */
 #include "parse.h"
 #include "lex.h"
@@ -1373,8 +1373,16 @@ static Node *expression_(Parser *p)
 static Node *named_expression(Parser *p)
 {
     Node *e = expression(p);
-    if (e && at(p, TK_COLONEQUAL))
-        return err_tok(p, cur(p), &T_SyntaxError, "assignment expressions (:=) are not supported in tiny");
+    if (e && at(p, TK_COLONEQUAL)) {
+        if (e->kind != E_NAME) return err_node(p, e, "cannot use assignment expressions with %s", expr_name(e));
+        advance(p);
+        Node *v = expression(p);
+        if (!v) return NULL;
+        Node *n = mkn(p, E_NAMEDEXPR, e);
+        e->ctx = CTX_STORE;
+        n->a = e; n->b = v;
+        return fin(p, n);
+    }
     return e;
 }
 
