@@ -454,8 +454,12 @@ static int decode_escapes(Parser *p, const Token *t, const char *s, const char *
             (void)0;
             return -1;
         }
+        if (c == '\r' && s + 1 < e && s[1] == '\n') { s++; continue; }   /* CR LF in the source reads as LF */
         if (c != '\\' || raw) {
-            if (raw && c == '\\' && s + 1 < e) { buf_putn(b, s, 2); s += 2; continue; }
+            if (raw && c == '\\' && s + 1 < e) {
+                if (s[1] == '\r' && s + 2 < e && s[2] == '\n') { buf_putn(b, "\\\n", 2); s += 3; continue; }
+                buf_putn(b, s, 2); s += 2; continue;
+            }
             buf_putc(b, (char)c); s++;
             continue;
         }
