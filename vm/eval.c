@@ -351,6 +351,24 @@ int vm_handle_breaker(ThreadState *ts) {
 
 /* ---- helpers for the loop ---- */
 
+/* A callable as CPython names it in call errors: "mod.qualname()", "qualname()" for
+ * builtins (new reference). */
+static Obj *call_func_str(ThreadState *ts, Value f) {
+    Value saved = exc_fetch(ts);
+    Value q = obj_getattr_opt(ts, f, NAME(__qualname__));
+    Value m = IS_NULL(q) ? V_NULL : obj_getattr_opt(ts, f, NAME(__module__));
+    if (!IS_NULL(ts->exc)) exc_clear(ts);
+    Obj *r;
+    if (!IS_STR(q)) r = str_fmt("%s object", obj_type_name(f));
+    else if (IS_STR(m) && strcmp(STR_DATA(AS_OBJ(m)), "builtins") != 0)
+        r = str_fmt("%s.%s()", STR_DATA(AS_OBJ(m)), STR_DATA(AS_OBJ(q)));
+    else r = str_fmt("%s()", STR_DATA(AS_OBJ(q)));
+    v_decref(q);
+    v_decref(m);
+    if (!IS_NULL(saved)) exc_set(ts, saved);
+    return r;
+}
+
 /* Converts CALL_EX's (args tuple, kwargs dict) into a flat call. */
 static Value call_ex(ThreadState *ts, Value callable, Value args, Value kwargs) {
     Tuple *t = AS_TUPLE(args);

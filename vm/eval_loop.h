@@ -948,7 +948,9 @@ fetch:
         Obj *d = AS_OBJ(PEEK(ARG));
         SAVE();
         if (!IS_DICT(m)) {
-            exc_raise(ts, &T_TypeError, "argument after ** must be a mapping, not %s", obj_type_name(m));
+            Obj *fs = call_func_str(ts, PEEK(ARG + 2));
+            exc_raise(ts, &T_TypeError, "%s argument after ** must be a mapping, not %s", STR_DATA(fs), obj_type_name(m));
+            o_decref(fs);
             v_decref(m);
             goto error;
         }
@@ -958,7 +960,11 @@ fetch:
             Value old;
             int found = dict_lookup(ts, d, k, &old);
             if (found > 0) {
-                if (IS_STR(k)) exc_raise(ts, &T_TypeError, "got multiple values for keyword argument '%s'", STR_DATA(AS_OBJ(k)));
+                if (IS_STR(k)) {
+                    Obj *fs = call_func_str(ts, PEEK(ARG + 2));
+                    exc_raise(ts, &T_TypeError, "%s got multiple values for keyword argument '%s'", STR_DATA(fs), STR_DATA(AS_OBJ(k)));
+                    o_decref(fs);
+                }
                 else exc_raise(ts, &T_TypeError, "keywords must be strings");
                 found = -1;
             }
