@@ -137,7 +137,7 @@ void frame_free_heap(Frame *f) {
 
 int frame_line(Frame *f) {
     int i = (int)(f->ip - f->code->code) - 1;
-    if (i < 0) i = 0;
+    if (i < 0) return f->code->firstlineno;   /* nothing run yet (a generator thrown into) */
     if (i >= f->code->ncode) i = f->code->ncode - 1;
     return f->code->lines[i];
 }
@@ -318,7 +318,13 @@ static Value run_class_body(ThreadState *ts, Func *fn, Obj *ns) {
 
 Value vm_resume(ThreadState *ts, Frame *f, Value sent, bool *done) {
     if (enter_check(ts) < 0) { *done = false; return V_NULL; }
-    if (f->lasti >= 0 && !IS_NULL(sent)) *f->sp++ = v_new(sent);   /* V_NULL: throw() */
+    if (IS_NULL(sent)) {
+        /* throw(): the pending exception is raised by the breaker check on entry, where
+         * the generator is suspended */
+        __atomic_or_fetch(&ts->eval_breaker, 1, __ATOMIC_RELAXED);
+    } else if (f->lasti >= 0) {
+        *f->sp++ = v_new(sent);
+    }
     f->entry = 1;
     Value r = eval(ts, f);
     *done = f->code == NULL || f->lasti == -2;
@@ -326,6 +332,9 @@ Value vm_resume(ThreadState *ts, Frame *f, Value sent, bool *done) {
 }
 
 int vm_handle_breaker(ThreadState *ts) {
+    /* an exception thrown into a generator being resumed (vm_resume); other requests stay
+     * flagged for the next check */
+    if (__builtin_expect(!IS_NULL(ts->exc), 0)) return -1;
     int bits = __atomic_exchange_n(&ts->eval_breaker, 0, __ATOMIC_RELAXED);
     /* a safe point (the loop's frame saved, or a blocking call between waits): every object
      * is whole, so a due collection runs here */

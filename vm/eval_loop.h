@@ -66,13 +66,6 @@ static Value EVAL_FN(ThreadState *ts, Frame *f, bool resume) {
     LOAD();
     if (f->lasti == -1) f->lasti = 0;
     if (resume) FETCH();
-    /* generator.throw(): the exception is raised where the generator is suspended */
-    if (__builtin_expect(f->is_gen && !IS_NULL(ts->exc), 0)) {
-        if (ip != co->code) goto error;
-        /* not started yet: the traceback names the def line */
-        exc_add_traceback(ts, ts->exc, (Obj *)co, co->firstlineno);
-        goto exception_unwind;
-    }
 
 frame_start:
     if (__atomic_load_n(&ts->eval_breaker, __ATOMIC_RELAXED)) {
