@@ -279,8 +279,7 @@ static Value gen_throw(ThreadState *ts, Value *args, int nargs, Obj *kw) {
     if (arg_count(ts, "throw", nargs - 1, kw, 1, 3) < 0) return V_NULL;
     Value e = throw_make_exc(ts, args[1], nargs > 2 ? args[2] : V_NULL, nargs > 3 ? args[3] : V_NULL);
     if (IS_NULL(e)) return V_NULL;
-    Exc *x = (Exc *)AS_OBJ(e);
-    if (IS_NULL(x->context) && !IS_NULL(ts->exc_info) && AS_OBJ(ts->exc_info) != AS_OBJ(e)) v_set(&x->context, v_new(ts->exc_info));
+    /* as CPython, the thrown exception gets no __context__ from the caller's handler */
     Value out;
     GenStatus st = gen_throw_into(ts, (Gen *)AS_OBJ(args[0]), e, &out);
     if (st == GEN_RETURN) { stopiter_raise(ts, out); v_decref(out); return V_NULL; }
