@@ -333,7 +333,7 @@ static int set_store(Parser *p, Node *e)
 {
     Node *bad = invalid_target(e, CTX_STORE);
     if (bad) {
-        if (bad->kind == E_YIELD) err_node(p, bad, "assignment to yield expression not possible");
+        if (bad->kind == E_YIELD && !bad->level) err_node(p, bad, "assignment to yield expression not possible");
         else err_node(p, bad, "cannot assign to %s", expr_name(bad));
         return -1;
     }
@@ -817,6 +817,7 @@ static Node *atom_paren(Parser *p)
         Node *y = yield_expr(p);
         if (!y) return NULL;
         if (expect(p, TK_RPAR) < 0) return NULL;
+        y->level = 1;   /* parenthesized: an atom for the assignment-target messages */
         return y;
     }
     int ftok = p->pos;
@@ -1610,8 +1611,9 @@ static int is_augassign(int k, int *op)
 static int is_bitor_level(const Node *e)
 {
     switch (e->kind) {
-    case E_BOOLOP: case E_COMPARE: case E_IFEXP: case E_LAMBDA: case E_STARRED: case E_YIELD:
+    case E_BOOLOP: case E_COMPARE: case E_IFEXP: case E_LAMBDA: case E_STARRED:
         return 0;
+    case E_YIELD: return e->level;   /* (yield x) is an atom */
     case E_UNARYOP: return e->op != UOP_NOT;
     default: return 1;
     }
@@ -1623,7 +1625,7 @@ static int check_assign_targets(Parser *p, Node *s, int value_first_tok)
     int n = s->targets.n;
     for (int i = 0; i < n; i++) {
         Node *t = s->targets.items[i];
-        if (t->kind == E_YIELD) { err_node(p, t, "assignment to yield expression not possible"); return -1; }
+        if (t->kind == E_YIELD && !t->level) { err_node(p, t, "assignment to yield expression not possible"); return -1; }
         Node *bad = invalid_target(t, CTX_STORE);
         if (!bad) continue;
         int here = 0;
@@ -1634,7 +1636,7 @@ static int check_assign_targets(Parser *p, Node *s, int value_first_tok)
             int vk = p->t[value_first_tok].kind;
             here = vk != TK_NOT && vk != TK_LAMBDA && vk != TK_STAR && vk != TK_YIELD && vk != TK_AWAIT;
         }
-        if (bad->kind == E_YIELD) err_node(p, bad, "assignment to yield expression not possible");
+        if (bad->kind == E_YIELD && !bad->level) err_node(p, bad, "assignment to yield expression not possible");
         else if (here) err_node(p, bad, "cannot assign to %s here. Maybe you meant '==' instead of '='?", expr_name(bad));
         else err_node(p, bad, "cannot assign to %s", expr_name(bad));
         return -1;
