@@ -9,6 +9,7 @@
 #include "objects/str.h"
 #include "exc.h"
 #include "objects/containers.h"
+#include "gil/gil.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -344,8 +345,40 @@ static Value gen_getattr(ThreadState *ts, Value self, Obj *name) {
     return obj_generic_getattr(ts, self, name);
 }
 
+/* A generator dropped while suspended inside try/with (or delegating) is closed, as
+ * CPython does, so its cleanup runs; an exception from it is reported and ignored. Not
+ * during a collection: cyclic garbage is only cleared. */
+static void gen_finalize(Gen *g) {
+    Frame *f = g->frame;
+    if (!f || !g->started || g->running || the_interp.gc_collecting) return;
+    if (f->nblocks == 0 && IS_NULL(gen_yf(g))) return;
+    ThreadState *ts = gil_holder();
+    if (!ts) ts = the_interp.main_ts;
+    if (!ts) return;
+    g->hdr.refcnt++;   /* alive while its code runs */
+    Value saved = exc_fetch(ts);
+    if (gen_close_ex(ts, g) < 0) {
+        Value exc = exc_fetch(ts);
+        Exc *e = (Exc *)AS_OBJ(exc);
+        /* reported alone (no chain), with the running frame when it has no traceback */
+        v_set(&e->cause, V_NULL);
+        v_set(&e->context, V_NULL);
+        if ((!e->traceback || ((List *)e->traceback)->len == 0) && ts->frame && ts->frame->code)
+            exc_add_traceback(ts, exc, (Obj *)ts->frame->code, frame_line(ts->frame));
+        Value rep = gen_repr(ts, V_OBJ(g));
+        fflush(stdout);
+        fprintf(stderr, "Exception ignored in: %s\n", STR_DATA(AS_OBJ(rep)));
+        v_decref(rep);
+        exc_print(ts, exc, stderr);
+        v_decref(exc);
+    }
+    if (!IS_NULL(saved)) exc_set(ts, saved);
+    g->hdr.refcnt--;
+}
+
 static void gen_dealloc(Obj *o) {
     Gen *g = (Gen *)o;
+    gen_finalize(g);
     gen_finish(g);
     o_decref(g->name);
     o_decref(g->qualname);
