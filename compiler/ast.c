@@ -101,7 +101,7 @@ static const char *const kind_names[] = {
     "Yield", "Starred", "Expr", "Assign", "AugAssign", "If", "While", "For", "Break",
     "Continue", "Pass", "Return", "FunctionDef", "ClassDef", "Try", "Handler", "Raise",
     "With", "WithItem", "Assert", "Delete", "Global", "Nonlocal", "Import", "ImportFrom",
-    "Alias",
+    "Alias", "NamedExpr",
 };
 static const char *const binop_names[] = { "+", "-", "*", "/", "//", "%", "**", "<<", ">>", "&", "|", "^", "@" };
 static const char *const unop_names[] = { "-", "+", "~", "not" };

@@ -40,7 +40,7 @@ typedef enum {
     E_DICTCOMP,    /* a = key, b = value; generators */
     E_GENEXP,      /* a = element; generators */
     E_COMPREHENSION, /* for a (target) in b (iter) if ifs... */
-    E_YIELD,       /* yield a (a may be NULL) */
+    E_YIELD,       /* yield a (a may be NULL); op 1: yield from a; level 1: parenthesized */
     E_STARRED,     /* *a; ctx */
     /* statements */
     S_EXPR,        /* a */
@@ -65,6 +65,7 @@ typedef enum {
     S_IMPORT,      /* aliases (E_ALIAS): import x.y as z */
     S_IMPORTFROM,  /* from id import aliases ('*' as a single alias named "*") */
     E_ALIAS,       /* id = dotted name, asname (or NULL) */
+    E_NAMEDEXPR,   /* a := b (a is an E_NAME in store context) */
 } NodeKind;
 
 /* Binary operators (also used by augmented assignment); values match vm/object.h's BINOP_*. */
@@ -103,7 +104,7 @@ struct Node {
     const char *id;         /* names, attribute names, def/class names, keyword names, handler names */
     const char *asname;     /* import aliases */
     int conversion;         /* E_FORMATTED: 'r', 's', 'a' or 0 */
-    int level;              /* S_IMPORTFROM: number of leading dots (a relative import) */
+    int level;              /* S_IMPORTFROM: number of leading dots (a relative import); E_YIELD: parenthesized */
     Value value;            /* E_CONST: the constant (owned by the arena) */
     Node *a, *b, *c;        /* sub-nodes, see NodeKind */
     NodeList elts;          /* E_TUPLE/E_LIST/E_SET elements; E_BOOLOP/E_JOINEDSTR values; E_DICT values */

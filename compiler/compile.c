@@ -1300,8 +1300,19 @@ static int expr_inner(Compiler *c, Node *n) {
         return compile_lambda(c, n);
     case E_LISTCOMP: case E_SETCOMP: case E_DICTCOMP: case E_GENEXP:
         return compile_comprehension(c, n);
+    case E_NAMEDEXPR:   /* value, kept as the result and stored to the name */
+        TRY(compile_expr(c, n->b));
+        EMIT(DUP_TOP, 0);
+        return compile_store(c, n->a);
     case E_YIELD:
         if (c->u->ste->kind != SCOPE_FUNCTION) return error_at(c, n, "'yield' outside function");
+        if (n->op) {   /* yield from: delegate to iter(a) until it returns */
+            TRY(compile_expr(c, n->a));
+            EMIT(GET_ITER, 0);
+            TRY(load_const(c, V_NONE));
+            EMIT(YIELD_FROM, 0);
+            return 0;
+        }
         if (n->a) TRY(compile_expr(c, n->a));
         else TRY(load_const(c, V_NONE));
         EMIT(YIELD_VALUE, 0);

@@ -10,7 +10,7 @@
  * Targets are parsed as expressions and then validated (setting ctx) with CPython's
  * messages. f-strings are split here: literal parts are decoded, each {field} is
  * tokenized and parsed as an expression with a nested parser state.
- * Limits: no walrus, no async/await, no match, no `yield from`, no complex literals,
+ * Limits: no async/await, no match, no complex literals,
  * ints are 64-bit. `...` becomes the name Ellipsis (a bare `...` statement is a pass). */
 #include "parse.h"
 #include "lex.h"
@@ -334,7 +334,7 @@ static int set_store(Parser *p, Node *e)
 {
     Node *bad = invalid_target(e, CTX_STORE);
     if (bad) {
-        if (bad->kind == E_YIELD) err_node(p, bad, "assignment to yield expression not possible");
+        if (bad->kind == E_YIELD && !bad->level) err_node(p, bad, "assignment to yield expression not possible");
         else err_node(p, bad, "cannot assign to %s", expr_name(bad));
         return -1;
     }
@@ -468,8 +468,12 @@ static int decode_escapes(Parser *p, const Token *t, const char *s, const char *
             (void)0;
             return -1;
         }
+        if (c == '\r' && s + 1 < e && s[1] == '\n') { s++; continue; }   /* CR LF in the source reads as LF */
         if (c != '\\' || raw) {
-            if (raw && c == '\\' && s + 1 < e) { buf_putn(b, s, 2); s += 2; continue; }
+            if (raw && c == '\\' && s + 1 < e) {
+                if (s[1] == '\r' && s + 2 < e && s[2] == '\n') { buf_putn(b, "\\\n", 2); s += 3; continue; }
+                buf_putn(b, s, 2); s += 2; continue;
+            }
             buf_putc(b, (char)c); s++;
             continue;
         }
@@ -827,6 +831,7 @@ static Node *atom_paren(Parser *p)
         Node *y = yield_expr(p);
         if (!y) return NULL;
         if (expect(p, TK_RPAR) < 0) return NULL;
+        y->level = 1;   /* parenthesized: an atom for the assignment-target messages */
         return y;
     }
     int ftok = p->pos;
@@ -1387,8 +1392,16 @@ static Node *expression_(Parser *p)
 static Node *named_expression(Parser *p)
 {
     Node *e = expression(p);
-    if (e && at(p, TK_COLONEQUAL))
-        return err_tok(p, cur(p), &T_SyntaxError, "assignment expressions (:=) are not supported in tiny");
+    if (e && at(p, TK_COLONEQUAL)) {
+        if (e->kind != E_NAME) return err_node(p, e, "cannot use assignment expressions with %s", expr_name(e));
+        advance(p);
+        Node *v = expression(p);
+        if (!v) return NULL;
+        Node *n = mkn(p, E_NAMEDEXPR, e);
+        e->ctx = CTX_STORE;
+        n->a = e; n->b = v;
+        return fin(p, n);
+    }
     return e;
 }
 
@@ -1447,7 +1460,13 @@ static Node *yield_expr(Parser *p)
 {
     Token *t = advance(p);
     Node *y = mk(p, E_YIELD, t);
-    if (at(p, TK_FROM)) return err_tok(p, cur(p), &T_SyntaxError, "'yield from' is not supported in tiny");
+    if (at(p, TK_FROM)) {
+        advance(p);
+        y->op = 1;
+        y->a = expression(p);
+        if (!y->a) return NULL;
+        return fin(p, y);
+    }
     if (!ends_exprlist(kind(p))) {
         y->a = star_expressions(p);
         if (!y->a) return NULL;
@@ -1606,8 +1625,9 @@ static int is_augassign(int k, int *op)
 static int is_bitor_level(const Node *e)
 {
     switch (e->kind) {
-    case E_BOOLOP: case E_COMPARE: case E_IFEXP: case E_LAMBDA: case E_STARRED: case E_YIELD:
+    case E_BOOLOP: case E_COMPARE: case E_IFEXP: case E_LAMBDA: case E_STARRED:
         return 0;
+    case E_YIELD: return e->level;   /* (yield x) is an atom */
     case E_UNARYOP: return e->op != UOP_NOT;
     default: return 1;
     }
@@ -1619,7 +1639,7 @@ static int check_assign_targets(Parser *p, Node *s, int value_first_tok)
     int n = s->targets.n;
     for (int i = 0; i < n; i++) {
         Node *t = s->targets.items[i];
-        if (t->kind == E_YIELD) { err_node(p, t, "assignment to yield expression not possible"); return -1; }
+        if (t->kind == E_YIELD && !t->level) { err_node(p, t, "assignment to yield expression not possible"); return -1; }
         Node *bad = invalid_target(t, CTX_STORE);
         if (!bad) continue;
         int here = 0;
@@ -1630,7 +1650,7 @@ static int check_assign_targets(Parser *p, Node *s, int value_first_tok)
             int vk = p->t[value_first_tok].kind;
             here = vk != TK_NOT && vk != TK_LAMBDA && vk != TK_STAR && vk != TK_YIELD && vk != TK_AWAIT;
         }
-        if (bad->kind == E_YIELD) err_node(p, bad, "assignment to yield expression not possible");
+        if (bad->kind == E_YIELD && !bad->level) err_node(p, bad, "assignment to yield expression not possible");
         else if (here) err_node(p, bad, "cannot assign to %s here. Maybe you meant '==' instead of '='?", expr_name(bad));
         else err_node(p, bad, "cannot assign to %s", expr_name(bad));
         return -1;

@@ -155,7 +155,7 @@ static const char *st_strndup(SymTable *st, const char *s, size_t n) {
 }
 
 /* Walker state: the table and the scope being filled. */
-typedef struct Walk { SymTable *st; Scope *cur; } Walk;
+typedef struct Walk { SymTable *st; Scope *cur; int in_comp_iter; } Walk;
 
 static int error_at(Walk *w, int line, int col, const char *fmt, const char *name) {
     return symtab_syntax_error(w->st->ts, w->st->filename, w->st->src, w->st->srclen,
@@ -213,10 +213,48 @@ static int walk_params(Walk *w, const Arguments *a) {
 }
 
 /* Walks a comprehension: outermost iterable here, the rest in a new function scope. */
+/* Flags the names bound by a comprehension's for target as its iteration variables. */
+static void mark_comp_iter(Walk *w, Node *t) {
+    if (t->kind == E_NAME) add_def(w, t->id, SYM_COMP_ITER);
+    else if (t->kind == E_STARRED) mark_comp_iter(w, t->a);
+    else if (t->kind == E_TUPLE || t->kind == E_LIST)
+        for (int i = 0; i < t->elts.n; i++) mark_comp_iter(w, t->elts.items[i]);
+}
+
+/* a := b: binds a in the current scope or, inside comprehensions, in the nearest
+ * enclosing function (nonlocal) or module (global), as CPython does. */
+static int walk_namedexpr(Walk *w, Node *n) {
+    if (w->in_comp_iter)
+        return error_at(w, n->line, n->col, "%s", "assignment expression cannot be used in a comprehension iterable expression");
+    if (walk_expr(w, n->b) < 0) return -1;
+    const char *name = n->a->id;
+    Scope *s = w->cur;
+    if (!s->comprehension) { add_def(w, name, SYM_ASSIGNED); return 0; }
+    for (; s->comprehension; s = s->parent) {
+        Symbol *sym = symtab_lookup(s, name);
+        if (sym && (sym->flags & SYM_COMP_ITER))
+            return error_at(w, n->line, n->col, "assignment expression cannot rebind comprehension iteration variable '%s'", name);
+    }
+    if (s->kind == SCOPE_CLASS)
+        return error_at(w, n->line, n->col, "%s", "assignment expression within a comprehension cannot be used in a class body");
+    int how = s->kind == SCOPE_MODULE ? SYM_GLOBAL : SYM_NONLOCAL;
+    for (Scope *c = w->cur; c != s; c = c->parent) {
+        Symbol *sym = get_sym(c, name);
+        sym->flags |= SYM_ASSIGNED | how;
+        sym->line = n->line;
+        sym->col = n->col;
+    }
+    get_sym(s, name)->flags |= SYM_ASSIGNED;
+    return 0;
+}
+
 static int walk_comprehension(Walk *w, Node *n, const char *name) {
     if (n->generators.n == 0) return 0;
     Node *g0 = n->generators.items[0];
-    if (walk_expr(w, g0->b) < 0) return -1;
+    w->in_comp_iter++;
+    int ri = walk_expr(w, g0->b);
+    w->in_comp_iter--;
+    if (ri < 0) return -1;
     Scope *saved = w->cur;
     Scope *s = new_scope(saved, SCOPE_FUNCTION, name, n);
     s->comprehension = true;
@@ -227,9 +265,15 @@ static int walk_comprehension(Walk *w, Node *n, const char *name) {
     add_def(w, ".0", SYM_USED);
     for (int i = 0; r == 0 && i < n->generators.n; i++) {
         Node *g = n->generators.items[i];
-        if (i > 0 && walk_expr(w, g->b) < 0) r = -1;
-        else if (walk_expr(w, g->a) < 0) r = -1;
-        else if (walk_exprs(w, &g->ifs) < 0) r = -1;
+        if (i > 0) {
+            w->in_comp_iter++;
+            r = walk_expr(w, g->b);
+            w->in_comp_iter--;
+        }
+        if (r < 0) break;
+        if (walk_expr(w, g->a) < 0) { r = -1; break; }
+        mark_comp_iter(w, g->a);
+        if (walk_exprs(w, &g->ifs) < 0) r = -1;
     }
     if (r == 0 && n->a && walk_expr(w, n->a) < 0) r = -1;
     if (r == 0 && n->kind == E_DICTCOMP && n->b && walk_expr(w, n->b) < 0) r = -1;
@@ -297,6 +341,7 @@ static int walk_expr(Walk *w, Node *n) {
     case E_SETCOMP: r = walk_comprehension(w, n, "<setcomp>"); break;
     case E_DICTCOMP: r = walk_comprehension(w, n, "<dictcomp>"); break;
     case E_GENEXP: r = walk_comprehension(w, n, "<genexpr>"); break;
+    case E_NAMEDEXPR: r = walk_namedexpr(w, n); break;
     case E_YIELD: {
         Scope *c = w->cur;
         if (c->kind != SCOPE_FUNCTION) {
@@ -535,7 +580,7 @@ SymTable *symtab_build(ThreadState *ts, const NodeList *body, Obj *filename,
     st->src = src;
     st->srclen = srclen;
     st->top = new_scope(NULL, SCOPE_MODULE, "top", NULL);
-    Walk w = { st, st->top };
+    Walk w = { st, st->top, 0 };
     if (walk_stmts(&w, body) < 0 || analyze(st, st->top) < 0) {
         symtab_free(st);
         return NULL;

@@ -23,7 +23,8 @@ enum {
     SYM_USED = 4,       /* loaded */
     SYM_GLOBAL = 8,     /* declared global */
     SYM_NONLOCAL = 16,  /* declared nonlocal */
-    SYM_FREE_CLASS = 32 /* class scope: also a pass-through free variable for methods */
+    SYM_FREE_CLASS = 32, /* class scope: also a pass-through free variable for methods */
+    SYM_COMP_ITER = 64  /* a comprehension's iteration variable */
 };
 
 /* One name in one scope. */

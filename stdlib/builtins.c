@@ -12,6 +12,7 @@
 #include "module.h"
 #include "objects/format.h"
 #include "eval.h"
+#include "objects/gen.h"
 #include "args.h"
 #include <stdlib.h>
 #include <string.h>
@@ -776,7 +777,8 @@ static Value bi_next(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     }
     if (!is_iterator(args[0]))
         return exc_raise(ts, &T_TypeError, "'%s' object is not an iterator", obj_type_name(args[0]));
-    Value r = obj_next(ts, args[0]);
+    /* a generator's return value travels in the StopIteration */
+    Value r = OBJ_IS(args[0], T_generator) ? gen_next_raising(ts, args[0]) : obj_next(ts, args[0]);
     if (!IS_NULL(r)) return r;
     if (exc_pending(ts)) {
         if (nargs == 2 && exc_matches(ts, &T_StopIteration)) {

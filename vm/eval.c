@@ -138,7 +138,7 @@ void frame_free_heap(Frame *f) {
 
 int frame_line(Frame *f) {
     int i = (int)(f->ip - f->code->code) - 1;
-    if (i < 0) i = 0;
+    if (i < 0) return f->code->firstlineno;   /* nothing run yet (a generator thrown into) */
     if (i >= f->code->ncode) i = f->code->ncode - 1;
     return f->code->lines[i];
 }
@@ -319,7 +319,13 @@ static Value run_class_body(ThreadState *ts, Func *fn, Obj *ns) {
 
 Value vm_resume(ThreadState *ts, Frame *f, Value sent, bool *done) {
     if (enter_check(ts) < 0) { *done = false; return V_NULL; }
-    if (f->lasti >= 0) *f->sp++ = v_new(sent);
+    if (IS_NULL(sent)) {
+        /* throw(): the pending exception is raised by the breaker check on entry, where
+         * the generator is suspended */
+        __atomic_or_fetch(&ts->eval_breaker, 1, __ATOMIC_RELAXED);
+    } else if (f->lasti >= 0) {
+        *f->sp++ = v_new(sent);
+    }
     f->entry = 1;
     Value r = eval(ts, f);
     *done = f->code == NULL || f->lasti == -2;
@@ -327,6 +333,9 @@ Value vm_resume(ThreadState *ts, Frame *f, Value sent, bool *done) {
 }
 
 int vm_handle_breaker(ThreadState *ts) {
+    /* an exception thrown into a generator being resumed (vm_resume); other requests stay
+     * flagged for the next check */
+    if (__builtin_expect(!IS_NULL(ts->exc), 0)) return -1;
     int bits = __atomic_exchange_n(&ts->eval_breaker, 0, __ATOMIC_RELAXED);
     /* a safe point (the loop's frame saved, or a blocking call between waits): every object
      * is whole, so a due collection runs here */
@@ -351,6 +360,24 @@ int vm_handle_breaker(ThreadState *ts) {
 }
 
 /* ---- helpers for the loop ---- */
+
+/* A callable as CPython names it in call errors: "mod.qualname()", "qualname()" for
+ * builtins (new reference). */
+static Obj *call_func_str(ThreadState *ts, Value f) {
+    Value saved = exc_fetch(ts);
+    Value q = obj_getattr_opt(ts, f, NAME(__qualname__));
+    Value m = IS_NULL(q) ? V_NULL : obj_getattr_opt(ts, f, NAME(__module__));
+    if (!IS_NULL(ts->exc)) exc_clear(ts);
+    Obj *r;
+    if (!IS_STR(q)) r = str_fmt("%s object", obj_type_name(f));
+    else if (IS_STR(m) && strcmp(STR_DATA(AS_OBJ(m)), "builtins") != 0)
+        r = str_fmt("%s.%s()", STR_DATA(AS_OBJ(m)), STR_DATA(AS_OBJ(q)));
+    else r = str_fmt("%s()", STR_DATA(AS_OBJ(q)));
+    v_decref(q);
+    v_decref(m);
+    if (!IS_NULL(saved)) exc_set(ts, saved);
+    return r;
+}
 
 /* Converts CALL_EX's (args tuple, kwargs dict) into a flat call. */
 static Value call_ex(ThreadState *ts, Value callable, Value args, Value kwargs) {

@@ -969,7 +969,9 @@ fetch:
         Obj *d = AS_OBJ(PEEK(ARG));
         SAVE();
         if (!IS_DICT(m)) {
-            exc_raise(ts, &T_TypeError, "argument after ** must be a mapping, not %s", obj_type_name(m));
+            Obj *fs = call_func_str(ts, PEEK(ARG + 2));
+            exc_raise(ts, &T_TypeError, "%s argument after ** must be a mapping, not %s", STR_DATA(fs), obj_type_name(m));
+            o_decref(fs);
             v_decref(m);
             goto error;
         }
@@ -979,7 +981,11 @@ fetch:
             Value old;
             int found = dict_lookup(ts, d, k, &old);
             if (found > 0) {
-                if (IS_STR(k)) exc_raise(ts, &T_TypeError, "got multiple values for keyword argument '%s'", STR_DATA(AS_OBJ(k)));
+                if (IS_STR(k)) {
+                    Obj *fs = call_func_str(ts, PEEK(ARG + 2));
+                    exc_raise(ts, &T_TypeError, "%s got multiple values for keyword argument '%s'", STR_DATA(fs), STR_DATA(AS_OBJ(k)));
+                    o_decref(fs);
+                }
                 else exc_raise(ts, &T_TypeError, "keywords must be strings");
                 found = -1;
             }
@@ -1229,6 +1235,27 @@ fetch:
         ts->frame = f->prev;
         ts->depth--;
         return retval;
+    }
+
+    TARGET(YIELD_FROM) {
+        Value v = POP();
+        Value recv = TOP();
+        SAVE();
+        Value out;
+        GenStatus st = gen_delegate_send(ts, recv, v, &out);
+        v_decref(v);
+        if (st == GEN_YIELD) {
+            /* suspend here: resuming pushes the sent value and runs YIELD_FROM again */
+            f->ip = ip - 1;
+            f->lasti = (int)(ip - co->code) - 1;
+            ts->frame = f->prev;
+            ts->depth--;
+            return out;
+        }
+        if (st == GEN_ERROR) goto error;
+        sp[-1] = out;
+        v_decref(recv);
+        DISPATCH();
     }
 
     TARGET(RAISE_VARARGS) {

@@ -93,6 +93,9 @@ enum { A_NONE, A_INT, A_CONST, A_NAME, A_LOCAL, A_DEREF, A_JUMP, A_BINOP, A_CMP,
     OP(MAKE_FUNCTION,   VAR, A_FLAGS)  /* [defaults if arg&1] [kwdefaults dict if arg&2] [closure tuple if arg&8] code -> func */ \
     OP(RETURN_VALUE,     -1, A_NONE)   /* v -> ; returns v to the caller */ \
     OP(YIELD_VALUE,       0, A_NONE)   /* v -> sent; suspends the generator, resumes with the sent value (None for next) */ \
+    OP(YIELD_FROM,       -1, A_NONE)   /* recv v -> result; sends v to recv (a generator, or next()/send() on an iterator); \
+                                          * while recv yields, the frame suspends at this instruction with recv on top and \
+                                          * re-runs it with the value sent on resume; result is recv's return value */ \
     OP(RAISE_VARARGS,   VAR, A_INT)    /* arg 0: re-raise ts->exc_info; 1: exc -> ; 2: exc cause -> */ \
     OP(SETUP_FINALLY,     0, A_JUMP)   /* -> ; pushes a handler block {arg, current depth} */ \
     OP(SETUP_WITH,        1, A_JUMP)   /* mgr -> exit enter_result; handler block {arg, depth with exit pushed} */ \
