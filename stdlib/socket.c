@@ -110,9 +110,9 @@ static int sk_fd_timeout(ThreadState *ts, Value fdv, Value tv, int *fd, double *
 }
 
 /* Resolves host (str) for family into the address part of out (port left 0). */
-static int sk_host(ThreadState *ts, const char *fname, int family, Value host, SkAddr *out) {
+static int sk_host(ThreadState *ts, int family, Value host, SkAddr *out) {
     if (!IS_STR(host)) {
-        exc_raise(ts, &T_TypeError, "%s(): str, bytes or bytearray expected, not %s", fname, obj_type_name(host));
+        exc_raise(ts, &T_TypeError, "str, bytes or bytearray expected, not %s", obj_type_name(host));
         return -1;
     }
     const char *h = STR_DATA(AS_OBJ(host));
@@ -202,7 +202,7 @@ static int sk_parse_addr(ThreadState *ts, const char *fname, int family, Value a
         exc_raise(ts, &T_OverflowError, "%s(): port must be 0-65535.", fname);
         return -1;
     }
-    if (sk_host(ts, fname, family, t->items[0], out) < 0) return -1;
+    if (sk_host(ts, family, t->items[0], out) < 0) return -1;
     if (family == AF_INET) {
         ((struct sockaddr_in *)&out->ss)->sin_port = htons((uint16_t)port);
     } else {
