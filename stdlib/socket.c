@@ -249,7 +249,10 @@ static Value sk_make_addr(const struct sockaddr *sa, socklen_t len) {
         if (s->sun_path[0] == '\0') return V_OBJ(bytes_new(s->sun_path, (int64_t)n));
         return V_OBJ(str_new(s->sun_path, (int64_t)strnlen(s->sun_path, n)));
     }
-    return V_OBJ(tuple_pack(2, V_INT(sa->sa_family), V_OBJ(bytes_new("", 0))));
+    Value empty = V_OBJ(bytes_new("", 0));
+    Obj *t = tuple_pack(2, V_INT(sa->sa_family), empty);
+    v_decref(empty);
+    return V_OBJ(t);
 }
 
 /* Makes fd non-blocking and close-on-exec. */
@@ -268,13 +271,17 @@ static Value sk_socket(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     return V_INT(fd);
 }
 
-/* prepare(fd): makes an adopted fd non-blocking. */
+/* prepare(fd) -> family: makes an adopted fd non-blocking; OSError if it is no socket. */
 static Value sk_prepare_fn(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     if (arg_count(ts, "prepare", nargs, kwnames, 1, 1) < 0) return V_NULL;
     int fd;
     if (sk_int(ts, args[0], &fd) < 0) return V_NULL;
+    SkAddr a;
+    memset(&a, 0, sizeof a);
+    a.len = sizeof a.ss;
+    if (getsockname(fd, (struct sockaddr *)&a.ss, &a.len) != 0) return exc_raise_errno(ts, errno, NULL);
     sk_prepare(fd);
-    return V_NONE;
+    return V_INT(a.ss.ss_family);
 }
 
 /* socketpair(family, type, proto) -> (fd, fd) */
