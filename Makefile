@@ -49,7 +49,7 @@ FLAGS_STAMP := $(BUILD)/.flags
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
 # The scripts that run several threads (checked under ThreadSanitizer by `make tsan`).
-TSAN_TESTS ?= thread/,threading/,queue/,gil/,trace/,schedule/
+TSAN_TESTS ?= thread/,threading/,queue/,gil/,trace/,schedule/,socket/,select/
 PYTHON  ?= $(shell test -x /usr/bin/python3.11 && echo /usr/bin/python3.11 || command -v python3.11)
 
 .PHONY: all deps sweep-deps run test suite asan debug tsan bench pictures docs-img clean unit-tests runner-selftest FORCE

@@ -5,10 +5,13 @@
 #include "signals.h"
 #include "hooks.h"
 #include "mp.h"
+#include "socket.h"
+#include "select.h"
 
 const NativeModule *const native_modules[] = {
     &sys_module_def, &time_module_def, &math_module_def, &random_module_def,
-    &os_module_def, &os_path_module_def, &gcmod_module_def, &signal_module_def, &thread_module_def, &mp_module_def, NULL,
+    &os_module_def, &os_path_module_def, &gcmod_module_def, &signal_module_def, &thread_module_def, &mp_module_def,
+    &socket_module_def, &select_module_def, NULL,
 };
 
 void stdlib_hooks(VmHooks *h) {
