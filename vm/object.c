@@ -176,9 +176,23 @@ Type *obj_type(Value v) {
 }
 
 bool type_is_subtype(Type *a, Type *b) {
-    for (; a; a = a->base)
+    if (a == b) return true;
+    if (!a || !b) return false;
+    if (a->mro) {
+        Tuple *m = (Tuple *)a->mro;
+        for (int64_t i = 0; i < m->len; i++)
+            if (m->items[i].as.o == &b->hdr) return true;
+        return false;
+    }
+    for (a = a->base; a; a = a->base)
         if (a == b) return true;
     return false;
+}
+
+Type *type_mro_next(Type *t, Type *cur, int64_t *i) {
+    if (!t->mro) return cur->base;
+    Tuple *m = (Tuple *)t->mro;
+    return *i < m->len ? (Type *)m->items[(*i)++].as.o : NULL;
 }
 
 bool obj_isinstance(Value v, Type *t) { return type_is_subtype(obj_type(v), t); }
@@ -189,10 +203,19 @@ Value type_lookup(Type *t, Obj *name) {
     bool cacheable = ((Str *)name)->interned;
     if (cacheable && e->type == t && e->name == name && e->epoch == the_interp.type_epoch) return e->value;
     Value r = V_NULL;
-    for (Type *b = t; b; b = b->base) {
-        if (b->dict) {
-            Value v = dict_get_str(b->dict, name);
-            if (!IS_NULL(v)) { r = v; break; }
+    if (t->mro) {
+        if (t->dict) r = dict_get_str(t->dict, name);
+        Tuple *m = (Tuple *)t->mro;
+        for (int64_t i = 0; IS_NULL(r) && i < m->len; i++) {
+            Type *b = (Type *)m->items[i].as.o;
+            if (b->dict) r = dict_get_str(b->dict, name);
+        }
+    } else {
+        for (Type *b = t; b; b = b->base) {
+            if (b->dict) {
+                Value v = dict_get_str(b->dict, name);
+                if (!IS_NULL(v)) { r = v; break; }
+            }
         }
     }
     if (cacheable) {

@@ -116,7 +116,9 @@ typedef void (*VisitFn)(Value v, void *arg);
 struct Type {
     Obj hdr;
     const char *name;            /* e.g. "int", "ValueError", "Foo" */
-    Type *base;                  /* single base; NULL only for object */
+    Type *base;                  /* layout base (__base__); NULL only for object */
+    Obj *mro;                    /* heap types: Tuple, the MRO after the class itself; NULL: the base chain */
+    Obj *bases;                  /* heap types: Tuple of the bases (__bases__); NULL: (base,) */
     Obj *dict;                   /* Dict: methods and class attributes */
     Obj *name_obj;               /* Str: __name__ (interned) */
     Obj *qualname;               /* Str: __qualname__ (heap types) */
@@ -309,8 +311,10 @@ size_t obj_alloc_limit(void);
 void obj_immortalize(Obj *o);
 /* The type of any value. */
 Type *obj_type(Value v);
-/* Whether a is b or a subclass of b. */
+/* Whether a is b or a subclass of b (along its MRO). */
 bool type_is_subtype(Type *a, Type *b);
+/* Walks t's MRO after cur: start with cur = t, *i = 0; NULL past its end. */
+Type *type_mro_next(Type *t, Type *cur, int64_t *i);
 /* isinstance(v, t) for one type. */
 bool obj_isinstance(Value v, Type *t);
 /* Looks a name up in a type and its bases; borrowed, V_NULL if absent. */
