@@ -15,6 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The interned name s, made once. */
+#define CNAME(var, s) (var ? var : (var = str_intern(s)))
+static Obj *nm_class_getitem, *nm_prepare, *nm_metaclass;
+
 /* Looks a name up in the heap classes of t's MRO only (user-defined dunders). */
 static Value heap_lookup(Type *t, Obj *name) {
     int64_t i = 0;
@@ -589,6 +593,16 @@ static Value type_richcmp(ThreadState *ts, Value a, Value b, int op) {
     return V_BOOL(op == CMP_EQ ? eq : !eq);
 }
 
+/* Class[key]: the class's __class_getitem__(key). */
+static Value type_getitem(ThreadState *ts, Value self, Value key) {
+    Type *t = AS_TYPE(self);
+    Value f = type_lookup(t, CNAME(nm_class_getitem, "__class_getitem__"));
+    if (OBJ_IS(f, T_classmethod)) return obj_call2(ts, ((Wrapper *)AS_OBJ(f))->func, self, key);
+    if (OBJ_IS(f, T_staticmethod)) return obj_call1(ts, ((Wrapper *)AS_OBJ(f))->func, key);
+    if (!IS_NULL(f)) return obj_call1(ts, f, key);
+    return exc_raise(ts, &T_TypeError, "type '%s' is not subscriptable", t->name);
+}
+
 static int64_t type_hash(ThreadState *ts, Value self) { return (int64_t)((uintptr_t)AS_OBJ(self) >> 4); }
 
 static Value type_mro_m(ThreadState *ts, Value *args, int nargs, Obj *kw) {
@@ -679,7 +693,7 @@ static const MethodDef type_methods[] = {
 Type T_type = { .name = "type", .basicsize = sizeof(Type), .flags = TF_GC | TF_BASETYPE,
     .new_ = type_new_slot, .call = type_call, .repr = type_repr, .getattr = type_getattr, .setattr = type_setattr,
     .dealloc = type_dealloc, .traverse = type_traverse, .clear = type_clear,
-    .richcmp = type_richcmp, .hash = type_hash, .methods = type_methods };
+    .richcmp = type_richcmp, .hash = type_hash, .getitem = type_getitem, .methods = type_methods };
 
 /* ---- class statement ---- */
 
@@ -770,9 +784,6 @@ done:
     return res;
 }
 
-/* The interned name s, made once. */
-#define CNAME(var, s) (var ? var : (var = str_intern(s)))
-static Obj *nm_class_getitem, *nm_prepare, *nm_metaclass;
 
 /* Wraps t->dict[name] in a staticmethod/classmethod when it is a plain function. */
 static void implicit_wrap(Type *t, Obj *name, Type *wrap) {
@@ -1020,8 +1031,11 @@ Value class_prepare(ThreadState *ts, Obj *name, Obj *bases, Obj *kw, Value *meta
     v_decref(prep);
     if (IS_NULL(ns)) { v_decref(meta); return V_NULL; }
     if (!IS_DICT(ns)) {
-        exc_raise(ts, &T_TypeError, "%s.__prepare__() must return a dict in tiny, not %s",
-                  IS_TYPE(meta) ? AS_TYPE(meta)->name : "<metaclass>", obj_type_name(ns));
+        const char *mn = IS_TYPE(meta) ? AS_TYPE(meta)->name : "<metaclass>";
+        if (IS_NULL(type_lookup(obj_type(ns), NAME(__getitem__))))
+            exc_raise(ts, &T_TypeError, "%s.__prepare__() must return a mapping, not %s", mn, obj_type_name(ns));
+        else
+            exc_raise(ts, &T_TypeError, "%s.__prepare__() must return a dict in tiny, not %s", mn, obj_type_name(ns));
         v_decref(ns);
         v_decref(meta);
         return V_NULL;
