@@ -384,7 +384,7 @@ fetch:
                 c->type = t;
                 c->epoch = the_interp.type_epoch;
                 Value a = type_lookup(t, name);
-                c->kind = IS_NULL(a) || !OBJ_IS(a, T_property) ? 1 : 0;
+                c->kind = IS_NULL(a) || !obj_is_data_descr(a) ? 1 : 0;
                 c->islot = -1;
                 c->hint = 0;
             }

@@ -103,7 +103,8 @@ enum {
     TF_HAS_DICT = 8,  /* instances start with an Instance layout (a __dict__) */
     TF_EXCEPTION = 16, /* BaseException or a subclass: instances have the Exc layout */
     TF_PLAIN = 32,     /* instances use the generic attribute protocol on their __dict__ */
-    TF_INLINE = 64     /* instances are InlineInstances (attributes in shared-key slots) */
+    TF_INLINE = 64,    /* instances are InlineInstances (attributes in shared-key slots) */
+    TF_GETATTRIBUTE = 128 /* a class defining __getattribute__: every lookup goes through getattr */
 };
 
 /* Visitor for GC traversal. */
@@ -354,6 +355,12 @@ Value obj_getattr_opt(ThreadState *ts, Value v, Obj *name); /* V_NULL without ex
 int obj_setattr(ThreadState *ts, Value v, Obj *name, Value val); /* val V_NULL deletes */
 Value obj_generic_getattr(ThreadState *ts, Value v, Obj *name);  /* descriptors, instance dict, type */
 int obj_generic_setattr(ThreadState *ts, Value v, Obj *name, Value val);
+/* A user descriptor's __get__ (which 0), __set__ (1) or __delete__ (2) from its class; borrowed, V_NULL if none. */
+Value obj_descr_method(Value attr, int which);
+/* Whether a class attribute is a data descriptor (property, or __set__/__delete__). */
+bool obj_is_data_descr(Value attr);
+/* attr.__get__(obj, type) when attr's class has __get__, else attr itself (new reference). */
+Value obj_descr_get(ThreadState *ts, Value attr, Value obj, Value type);
 /* Finds a method for a call without binding: returns 1 with *meth = unbound function
  * (call it with self first), or 0 with *meth = the attribute itself; -1 on error. */
 int obj_get_method(ThreadState *ts, Value v, Obj *name, Value *meth);

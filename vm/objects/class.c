@@ -17,7 +17,7 @@
 
 /* The interned name s, made once. */
 #define CNAME(var, s) (var ? var : (var = str_intern(s)))
-static Obj *nm_class_getitem, *nm_prepare, *nm_metaclass;
+static Obj *nm_class_getitem, *nm_prepare, *nm_metaclass, *nm_getattribute;
 
 /* Looks a name up in the heap classes of t's MRO only (user-defined dunders). */
 static Value heap_lookup(Type *t, Obj *name) {
@@ -138,6 +138,16 @@ static Value slot_getattr(ThreadState *ts, Value self, Obj *name) {
     if (IS_NULL(f)) return V_NULL;
     exc_clear(ts);
     Value n = V_OBJ(name);
+    return call_dunder(ts, self, NAME(__getattr__), &n, 1);
+}
+
+/* getattr of a class defining __getattribute__ (then __getattr__ on AttributeError). */
+static Value slot_getattribute(ThreadState *ts, Value self, Obj *name) {
+    Value n = V_OBJ(name);
+    Value r = call_dunder(ts, self, CNAME(nm_getattribute, "__getattribute__"), &n, 1);
+    if (!IS_NULL(r) || !exc_matches(ts, &T_AttributeError)) return r;
+    if (IS_NULL(heap_lookup(obj_type(self), NAME(__getattr__)))) return V_NULL;
+    exc_clear(ts);
     return call_dunder(ts, self, NAME(__getattr__), &n, 1);
 }
 
@@ -501,6 +511,7 @@ static Value type_getattr(ThreadState *ts, Value self, Obj *name) {
     if (name == NAME(__class__)) return v_new(V_OBJ(obj_type(self)));
     Value attr = type_lookup(t, name);
     if (!IS_NULL(attr)) {
+        if (attr.tag == VT_OBJ && (attr.as.o->type->flags & TF_HEAPTYPE)) return obj_descr_get(ts, attr, V_NONE, self);
         if (OBJ_IS(attr, T_staticmethod)) return v_new(((Wrapper *)AS_OBJ(attr))->func);
         if (OBJ_IS(attr, T_classmethod)) return V_OBJ(method_new(((Wrapper *)AS_OBJ(attr))->func, self));
         return v_new(attr);
@@ -848,11 +859,17 @@ static Value class_create(ThreadState *ts, Type *meta, Obj *name, Tuple *bases, 
     t->basicsize = base == &T_object ? sizeof(Instance) : base->basicsize;
     /* inherit every slot, then let the class's own dunders take over */
     t->new_ = base->new_; t->dealloc = base->dealloc; t->traverse = base->traverse; t->clear = base->clear;
-    t->repr = base->repr; t->str = base->str; t->hash = base->hash; t->richcmp = base->richcmp;
-    t->getattr = base->getattr; t->setattr = base->setattr; t->call = base->call;
-    t->iter = base->iter; t->next = base->next; t->len = base->len; t->getitem = base->getitem;
-    t->setitem = base->setitem; t->contains = base->contains; t->truthy = base->truthy;
-    t->binop = base->binop; t->unop = base->unop;
+    /* the other slots come from the first class of the MRO that defines them (does not
+     * just inherit them from its own base), as CPython's slot inheritance does */
+#define INHERIT(slot) do { \
+        int64_t i_ = 0; \
+        for (Type *b_ = type_mro_next(t, t, &i_); b_; b_ = type_mro_next(t, b_, &i_)) \
+            if (b_->slot && (!b_->base || b_->slot != b_->base->slot)) { t->slot = b_->slot; break; } \
+    } while (0)
+    INHERIT(repr); INHERIT(str); INHERIT(hash); INHERIT(richcmp); INHERIT(getattr); INHERIT(setattr);
+    INHERIT(call); INHERIT(iter); INHERIT(next); INHERIT(len); INHERIT(getitem); INHERIT(setitem);
+    INHERIT(contains); INHERIT(truthy); INHERIT(binop); INHERIT(unop);
+#undef INHERIT
     if (base == &T_object) {
         t->dealloc = instance_dealloc;
         t->traverse = instance_traverse;
@@ -871,6 +888,10 @@ static Value class_create(ThreadState *ts, Type *meta, Obj *name, Tuple *bases, 
     if (HAS(__eq__) || HAS(__ne__) || HAS(__lt__) || HAS(__le__) || HAS(__gt__) || HAS(__ge__))
         t->richcmp = slot_richcmp;
     if (HAS(__getattr__)) t->getattr = slot_getattr;
+    if (!IS_NULL(heap_lookup(t, CNAME(nm_getattribute, "__getattribute__")))) {
+        t->getattr = slot_getattribute;
+        t->flags |= TF_GETATTRIBUTE;
+    }
     if (HAS(__setattr__) || HAS(__delattr__)) t->setattr = slot_setattr;
     if (HAS(__call__)) t->call = slot_call;
     if (HAS(__iter__)) t->iter = slot_iter;
@@ -1101,6 +1122,8 @@ static Value super_getattr(ThreadState *ts, Value self, Obj *name) {
                 if (b->dict) attr = dict_get_str(b->dict, name);
         if (!IS_NULL(attr)) {
             bool objistype = IS_TYPE(s->obj) && s->objtype == AS_TYPE(s->obj);
+            if (attr.tag == VT_OBJ && (attr.as.o->type->flags & TF_HEAPTYPE))
+                return obj_descr_get(ts, attr, objistype ? V_NONE : s->obj, V_OBJ(s->objtype));
             if (OBJ_IS(attr, T_staticmethod)) return v_new(((Wrapper *)AS_OBJ(attr))->func);
             if (OBJ_IS(attr, T_classmethod))
                 return V_OBJ(method_new(((Wrapper *)AS_OBJ(attr))->func, V_OBJ(s->objtype)));
