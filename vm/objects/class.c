@@ -826,6 +826,9 @@ static Value class_create(ThreadState *ts, Type *meta, Obj *name, Tuple *bases, 
         for (int64_t j = 0; j < i; j++)
             if (bases->items[i].as.o == bases->items[j].as.o)
                 return exc_raise(ts, &T_TypeError, "duplicate base class %s", AS_TYPE(bases->items[i])->name);
+    Value qn0 = dict_get_str(ns, NAME(__qualname__));
+    if (!IS_NULL(qn0) && !IS_STR(qn0))
+        return exc_raise(ts, &T_TypeError, "type __qualname__ must be a str, not %s", obj_type_name(qn0));
     Obj *btuple;
     if (!base) {
         base = &T_object;
