@@ -120,6 +120,7 @@ struct Type {
     Type *base;                  /* layout base (__base__); NULL only for object */
     Obj *mro;                    /* heap types: Tuple, the MRO after the class itself; NULL: the base chain */
     Obj *bases;                  /* heap types: Tuple of the bases (__bases__); NULL: (base,) */
+    Obj *slots;                  /* heap types with __slots__ (no __dict__): Tuple of the names instances may set */
     Obj *dict;                   /* Dict: methods and class attributes */
     Obj *name_obj;               /* Str: __name__ (interned) */
     Obj *qualname;               /* Str: __qualname__ (heap types) */

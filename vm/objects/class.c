@@ -17,7 +17,7 @@
 
 /* The interned name s, made once. */
 #define CNAME(var, s) (var ? var : (var = str_intern(s)))
-static Obj *nm_class_getitem, *nm_prepare, *nm_metaclass, *nm_getattribute;
+static Obj *nm_class_getitem, *nm_prepare, *nm_metaclass, *nm_getattribute, *nm_slots;
 
 /* Looks a name up in the heap classes of t's MRO only (user-defined dunders). */
 static Value heap_lookup(Type *t, Obj *name) {
@@ -149,6 +149,69 @@ static Value slot_getattribute(ThreadState *ts, Value self, Obj *name) {
     if (IS_NULL(heap_lookup(obj_type(self), NAME(__getattr__)))) return V_NULL;
     exc_clear(ts);
     return call_dunder(ts, self, NAME(__getattr__), &n, 1);
+}
+
+/* setattr of a class with __slots__: only the declared names (or class descriptors). */
+static int slots_setattr(ThreadState *ts, Value self, Obj *name, Value v) {
+    Type *t = obj_type(self);
+    Tuple *sl = (Tuple *)t->slots;
+    bool ok = false;
+    for (int64_t i = 0; i < sl->len && !ok; i++) ok = str_eq(AS_OBJ(sl->items[i]), name);
+    if (!ok) {
+        Value a = type_lookup(t, name);
+        if (IS_NULL(a) || !obj_is_data_descr(a)) {
+            if (IS_NULL(a) || IS_NULL(v))
+                exc_raise(ts, &T_AttributeError, "'%s' object has no attribute '%s'", t->name, STR_DATA(name));
+            else
+                exc_raise(ts, &T_AttributeError, "'%s' object attribute '%s' is read-only", t->name, STR_DATA(name));
+            return -1;
+        }
+    }
+    return obj_generic_setattr(ts, self, name, v);
+}
+
+/* Reads __slots__ of a new class into t->slots (with its bases'); 0, or -1 on error. */
+static int class_slots(ThreadState *ts, Type *t) {
+    Value sv = dict_get_str(t->dict, CNAME(nm_slots, "__slots__"));
+    if (IS_NULL(sv)) return 0;
+    Obj *names = list_new(0);
+    if (IS_STR(sv)) list_append(names, sv);
+    else {
+        Value l = obj_to_list(ts, sv);
+        if (IS_NULL(l)) { o_decref(names); return -1; }
+        for (int64_t i = 0; i < AS_LIST(l)->len; i++) list_append(names, AS_LIST(l)->items[i]);
+        v_decref(l);
+    }
+    bool has_dict = false;
+    for (int64_t i = 0; i < ((List *)names)->len; i++) {
+        Value n = ((List *)names)->items[i];
+        if (!IS_STR(n)) {
+            exc_raise(ts, &T_TypeError, "__slots__ items must be strings, not '%s'", obj_type_name(n));
+            o_decref(names);
+            return -1;
+        }
+        if (str_eq_cstr(AS_OBJ(n), "__dict__")) { has_dict = true; continue; }
+        if (!IS_NULL(dict_get_str(t->dict, AS_OBJ(n)))) {
+            exc_raise(ts, &T_ValueError, "'%s' in __slots__ conflicts with class variable", STR_DATA(AS_OBJ(n)));
+            o_decref(names);
+            return -1;
+        }
+    }
+    /* instances keep a free __dict__ when a base class has one (any class without __slots__) */
+    int64_t i = 0;
+    for (Type *b = type_mro_next(t, t, &i); b; b = type_mro_next(t, b, &i))
+        if ((b->flags & TF_HEAPTYPE) && !b->slots) has_dict = true;
+    if (!has_dict) {
+        i = 0;
+        for (Type *b = type_mro_next(t, t, &i); b; b = type_mro_next(t, b, &i))
+            if (b->slots)
+                for (int64_t k = 0; k < ((Tuple *)b->slots)->len; k++) list_append(names, ((Tuple *)b->slots)->items[k]);
+        t->slots = tuple_from_array(((List *)names)->items, ((List *)names)->len);
+        t->setattr = slots_setattr;
+        t->flags &= ~(uint32_t)TF_PLAIN;
+    }
+    o_decref(names);
+    return 0;
 }
 
 static int slot_setattr(ThreadState *ts, Value self, Obj *name, Value v) {
@@ -580,6 +643,7 @@ static void type_dealloc(Obj *o) {
     free(t->ikeys);
     o_xdecref(t->mro);
     o_xdecref(t->bases);
+    o_xdecref(t->slots);
     if (t->base && (t->base->flags & TF_HEAPTYPE)) o_decref(&t->base->hdr);
 }
 
@@ -873,6 +937,7 @@ static Value class_create(ThreadState *ts, Type *meta, Obj *name, Tuple *bases, 
     INHERIT(call); INHERIT(iter); INHERIT(next); INHERIT(len); INHERIT(getitem); INHERIT(setitem);
     INHERIT(contains); INHERIT(truthy); INHERIT(binop); INHERIT(unop);
 #undef INHERIT
+    if (t->setattr == slots_setattr) t->setattr = NULL;   /* set again below if t has __slots__ */
     if (base == &T_object) {
         t->dealloc = instance_dealloc;
         t->traverse = instance_traverse;
@@ -907,6 +972,7 @@ static Value class_create(ThreadState *ts, Type *meta, Obj *name, Tuple *bases, 
 #undef HAS
     if (!t->getattr && !t->setattr && !(t->flags & TF_EXCEPTION)) t->flags |= TF_PLAIN;
     if (t->dealloc == instance_dealloc) t->flags |= TF_INLINE;
+    if (!t->setattr && class_slots(ts, t) < 0) { o_decref(&t->hdr); return V_NULL; }
     return V_OBJ(t);
 }
 
