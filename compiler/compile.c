@@ -1446,10 +1446,41 @@ static int compile_funcdef(Compiler *c, Node *n) {
     return name_op(c, n->id, CTX_STORE);
 }
 
+/* Compiles a class statement's bases into a tuple, then its keywords (if any) into a dict. */
+static int class_args(Compiler *c, Node *n) {
+    bool starred = false;
+    for (int i = 0; i < n->args.n; i++) starred |= n->args.items[i]->kind == E_STARRED;
+    if (!starred) {
+        for (int i = 0; i < n->args.n; i++) TRY(compile_expr(c, n->args.items[i]));
+        EMIT(BUILD_TUPLE, n->args.n);
+    } else {
+        EMIT(BUILD_LIST, 0);
+        for (int i = 0; i < n->args.n; i++) {
+            Node *e = n->args.items[i];
+            TRY(compile_expr(c, e->kind == E_STARRED ? e->a : e));
+            if (e->kind == E_STARRED) EMIT(LIST_EXTEND, 1);
+            else EMIT(LIST_APPEND, 1);
+        }
+        EMIT(LIST_TO_TUPLE, 0);
+    }
+    if (n->keywords.n == 0) return 0;
+    EMIT(BUILD_MAP, 0);
+    for (int i = 0; i < n->keywords.n; i++) {
+        Node *kw = n->keywords.items[i];
+        if (kw->id) {
+            TRY(load_const(c, V_OBJ(str_intern(kw->id))));
+            TRY(compile_expr(c, kw->a));
+            EMIT(BUILD_MAP, 1);
+        } else {
+            TRY(compile_expr(c, kw->a));
+        }
+        EMIT(DICT_MERGE, 1);
+    }
+    return 0;
+}
+
 /* Compiles a class statement. */
 static int compile_classdef(Compiler *c, Node *n) {
-    if (n->args.n > 1 || n->keywords.n > 0)
-        return error_at(c, n, "tiny supports a single base class");
     Scope *s = symtab_child(c->u->ste, n);
     if (!s) return internal_error(c, "no scope for class");
     for (int i = 0; i < n->decorators.n; i++) TRY(compile_expr(c, n->decorators.items[i]));
@@ -1477,8 +1508,8 @@ static int compile_classdef(Compiler *c, Node *n) {
     c->u->line = n->line;
     TRY(make_closure(c, co, 0));
     TRY(load_const(c, V_OBJ(str_intern(n->id))));
-    if (n->args.n == 1) TRY(compile_expr(c, n->args.items[0]));
-    EMIT(BUILD_CLASS, n->args.n);
+    TRY(class_args(c, n));
+    EMIT(BUILD_CLASS, n->keywords.n > 0);
     for (int i = n->decorators.n - 1; i >= 0; i--) EMIT(CALL, 1);
     return name_op(c, n->id, CTX_STORE);
 }

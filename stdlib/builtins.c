@@ -1082,8 +1082,9 @@ static Value bi_dir(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
             if (IS_NULL(d) && exc_pending(ts)) goto fail;
             if (IS_DICT(d) && add_keys(ts, names, AS_OBJ(d)) < 0) { v_decref(d); goto fail; }
             v_decref(d);
-            Type *t = IS_TYPE(v) ? AS_TYPE(v) : obj_type(v);
-            for (; t; t = t->base)
+            Type *t0 = IS_TYPE(v) ? AS_TYPE(v) : obj_type(v);
+            int64_t mi = 0;
+            for (Type *t = t0; t; t = type_mro_next(t0, t, &mi))
                 if (t->dict && add_keys(ts, names, t->dict) < 0) goto fail;
         }
     }

@@ -47,7 +47,7 @@ int code_stack_effect(int op, int arg, int jump) {
     case OP_MAKE_FUNCTION:
         return -(((arg & MF_DEFAULTS) != 0) + ((arg & MF_KWDEFAULTS) != 0) + ((arg & MF_CLOSURE) != 0));
     case OP_RAISE_VARARGS: return -arg;
-    case OP_BUILD_CLASS: return -1 - arg;
+    case OP_BUILD_CLASS: return -2 - arg;
     case OP_FORMAT_VALUE: return (arg & 4) ? -1 : 0;
     case OP_SETUP_FINALLY: return jump ? 2 : 0;
     case OP_SETUP_WITH: return jump ? 2 : 1;

@@ -386,7 +386,7 @@ fetch:
                 c->type = t;
                 c->epoch = the_interp.type_epoch;
                 Value a = type_lookup(t, name);
-                c->kind = IS_NULL(a) || !OBJ_IS(a, T_property) ? 1 : 0;
+                c->kind = IS_NULL(a) || !obj_is_data_descr(a) ? 1 : 0;
                 c->islot = -1;
                 c->hint = 0;
             }
@@ -1444,30 +1444,31 @@ fetch:
     }
 
     TARGET(BUILD_CLASS) {
-        Value base = ARG == 1 ? POP() : V_NULL;
+        Value kw = ARG ? POP() : V_NULL;
+        Value bases = POP();
         Value name = POP();
         Value body = POP();
         SAVE();
         f->lasti = (int)(ip - co->code) - 1;
-        if (!IS_NULL(base) && !IS_TYPE(base)) {
-            exc_raise(ts, &T_TypeError, "bases must be types");
-            v_decref(base); v_decref(name); v_decref(body);
-            goto error;
-        }
-        Obj *ns = dict_new();
-        Value modname = dict_get_str(f->globals, NAME(__name__));
-        if (!IS_NULL(modname)) dict_set_str(ns, NAME(__module__), modname);
-        Func *bf = (Func *)AS_OBJ(body);
-        dict_set_str(ns, NAME(__qualname__), V_OBJ(((Code *)bf->code)->qualname));
-        Value r = run_class_body(ts, bf, ns);
+        Value meta;
+        Value nsv = class_prepare(ts, AS_OBJ(name), AS_OBJ(bases), IS_NULL(kw) ? NULL : AS_OBJ(kw), &meta);
         Value cls = V_NULL;
-        if (!IS_NULL(r)) {
-            cls = class_new(ts, AS_OBJ(name), IS_NULL(base) ? NULL : AS_TYPE(base), ns);
-            if (!IS_NULL(cls) && OBJ_IS(r, T_cell)) v_set(&((Cell *)AS_OBJ(r))->v, v_new(cls));
-            v_decref(r);
+        if (!IS_NULL(nsv)) {
+            Obj *ns = AS_OBJ(nsv);
+            Value modname = dict_get_str(f->globals, NAME(__name__));
+            if (!IS_NULL(modname)) dict_set_str(ns, NAME(__module__), modname);
+            Func *bf = (Func *)AS_OBJ(body);
+            dict_set_str(ns, NAME(__qualname__), V_OBJ(((Code *)bf->code)->qualname));
+            Value r = run_class_body(ts, bf, ns);
+            if (!IS_NULL(r)) {
+                cls = class_finish(ts, meta, AS_OBJ(name), AS_OBJ(bases), ns, IS_NULL(kw) ? NULL : AS_OBJ(kw));
+                if (!IS_NULL(cls) && OBJ_IS(r, T_cell)) v_set(&((Cell *)AS_OBJ(r))->v, v_new(cls));
+                v_decref(r);
+            }
+            o_decref(ns);
+            v_decref(meta);
         }
-        o_decref(ns);
-        v_decref(base); v_decref(name); v_decref(body);
+        v_decref(kw); v_decref(bases); v_decref(name); v_decref(body);
         if (IS_NULL(cls)) goto error;
         PUSH(cls);
         DISPATCH();

@@ -185,9 +185,23 @@ Type *obj_type(Value v) {
 }
 
 bool type_is_subtype(Type *a, Type *b) {
-    for (; a; a = a->base)
+    if (a == b) return true;
+    if (!a || !b) return false;
+    if (a->mro) {
+        Tuple *m = (Tuple *)a->mro;
+        for (int64_t i = 0; i < m->len; i++)
+            if (m->items[i].as.o == &b->hdr) return true;
+        return false;
+    }
+    for (a = a->base; a; a = a->base)
         if (a == b) return true;
     return false;
+}
+
+Type *type_mro_next(Type *t, Type *cur, int64_t *i) {
+    if (!t->mro) return cur->base;
+    Tuple *m = (Tuple *)t->mro;
+    return *i < m->len ? (Type *)m->items[(*i)++].as.o : NULL;
 }
 
 bool obj_isinstance(Value v, Type *t) { return type_is_subtype(obj_type(v), t); }
@@ -198,10 +212,19 @@ Value type_lookup(Type *t, Obj *name) {
     bool cacheable = ((Str *)name)->interned;
     if (cacheable && e->type == t && e->name == name && e->epoch == the_interp.type_epoch) return e->value;
     Value r = V_NULL;
-    for (Type *b = t; b; b = b->base) {
-        if (b->dict) {
-            Value v = dict_get_str(b->dict, name);
-            if (!IS_NULL(v)) { r = v; break; }
+    if (t->mro) {
+        if (t->dict) r = dict_get_str(t->dict, name);
+        Tuple *m = (Tuple *)t->mro;
+        for (int64_t i = 0; IS_NULL(r) && i < m->len; i++) {
+            Type *b = (Type *)m->items[i].as.o;
+            if (b->dict) r = dict_get_str(b->dict, name);
+        }
+    } else {
+        for (Type *b = t; b; b = b->base) {
+            if (b->dict) {
+                Value v = dict_get_str(b->dict, name);
+                if (!IS_NULL(v)) { r = v; break; }
+            }
         }
     }
     if (cacheable) {
@@ -474,10 +497,39 @@ static Value own_attr(Value v, Type *t, Obj *name) {
     return d ? dict_get_str(d, name) : V_NULL;
 }
 
+static Obj *nm_get, *nm_set, *nm_delete;
+/* The interned names of the descriptor protocol, made once. */
+static void descr_names(void) {
+    if (nm_get) return;
+    nm_get = str_intern("__get__");
+    nm_set = str_intern("__set__");
+    nm_delete = str_intern("__delete__");
+}
+
+Value obj_descr_method(Value attr, int which) {
+    if (attr.tag != VT_OBJ || !(attr.as.o->type->flags & TF_HEAPTYPE)) return V_NULL;
+    descr_names();
+    return type_lookup(attr.as.o->type, which == 0 ? nm_get : which == 1 ? nm_set : nm_delete);
+}
+
+bool obj_is_data_descr(Value attr) {
+    if (OBJ_IS(attr, T_property)) return true;
+    return !IS_NULL(obj_descr_method(attr, 1)) || !IS_NULL(obj_descr_method(attr, 2));
+}
+
+Value obj_descr_get(ThreadState *ts, Value attr, Value obj, Value type) {
+    Value g = obj_descr_method(attr, 0);
+    if (IS_NULL(g)) return v_new(attr);
+    Value args[3] = { attr, obj, type };
+    if (OBJ_IS(g, T_function) || OBJ_IS(g, T_builtin)) return obj_call(ts, g, args, 3, NULL);
+    return obj_call_method(ts, attr, nm_get, args + 1, 2);
+}
+
 /* Binds an attribute found on a type to an instance (descriptors). */
 static Value bind_attr(ThreadState *ts, Value attr, Value self, Type *t) {
     if (attr.tag == VT_OBJ) {
         Type *at = attr.as.o->type;
+        if (at->flags & TF_HEAPTYPE) return obj_descr_get(ts, attr, self, V_OBJ(t));
         if (at == &T_function) return V_OBJ(method_new(attr, self));
         if (at == &T_builtin && IS_NULL(((CFunc *)attr.as.o)->self)) return V_OBJ(method_new(attr, self));
         if (at == &T_staticmethod) return v_new(((Wrapper *)attr.as.o)->func);
@@ -495,7 +547,8 @@ static Value bind_attr(ThreadState *ts, Value attr, Value self, Type *t) {
 Value obj_generic_getattr(ThreadState *ts, Value v, Obj *name) {
     Type *t = obj_type(v);
     Value attr = type_lookup(t, name);
-    if (!IS_NULL(attr) && OBJ_IS(attr, T_property)) return bind_attr(ts, attr, v, t);
+    if (!IS_NULL(attr) && obj_is_data_descr(attr) && (OBJ_IS(attr, T_property) || !IS_NULL(obj_descr_method(attr, 0))))
+        return bind_attr(ts, attr, v, t);
     Value own = own_attr(v, t, name);
     if (!IS_NULL(own)) return v_new(own);
     if (!IS_NULL(attr)) return bind_attr(ts, attr, v, t);
@@ -517,6 +570,18 @@ int obj_generic_setattr(ThreadState *ts, Value v, Obj *name, Value val) {
             return -1;
         }
         Value r = IS_NULL(val) ? obj_call1(ts, fn, v) : obj_call2(ts, fn, v, val);
+        if (IS_NULL(r)) return -1;
+        v_decref(r);
+        return 0;
+    }
+    if (!IS_NULL(attr) && attr.tag == VT_OBJ && (attr.as.o->type->flags & TF_HEAPTYPE) && obj_is_data_descr(attr)) {
+        int which = IS_NULL(val) ? 2 : 1;
+        if (IS_NULL(obj_descr_method(attr, which))) {
+            exc_raise(ts, &T_AttributeError, "%s", which == 2 ? "__delete__" : "__set__");
+            return -1;
+        }
+        Value args[2] = { v, val };
+        Value r = obj_call_method(ts, attr, which == 2 ? nm_delete : nm_set, args, which == 2 ? 1 : 2);
         if (IS_NULL(r)) return -1;
         v_decref(r);
         return 0;
@@ -559,7 +624,7 @@ int obj_setattr(ThreadState *ts, Value v, Obj *name, Value val) {
 
 int obj_get_method(ThreadState *ts, Value v, Obj *name, Value *meth) {
     Type *t = obj_type(v);
-    if (!t->getattr || (t->flags & TF_HEAPTYPE)) {
+    if (!t->getattr || (t->flags & (TF_HEAPTYPE | TF_GETATTRIBUTE)) == TF_HEAPTYPE) {
         Value attr = type_lookup(t, name);
         if (attr.tag == VT_OBJ && (attr.as.o->type == &T_function ||
             (attr.as.o->type == &T_builtin && IS_NULL(((CFunc *)attr.as.o)->self)))) {

@@ -103,7 +103,8 @@ enum {
     TF_HAS_DICT = 8,  /* instances start with an Instance layout (a __dict__) */
     TF_EXCEPTION = 16, /* BaseException or a subclass: instances have the Exc layout */
     TF_PLAIN = 32,     /* instances use the generic attribute protocol on their __dict__ */
-    TF_INLINE = 64     /* instances are InlineInstances (attributes in shared-key slots) */
+    TF_INLINE = 64,    /* instances are InlineInstances (attributes in shared-key slots) */
+    TF_GETATTRIBUTE = 128 /* a class defining __getattribute__: every lookup goes through getattr */
 };
 
 /* Visitor for GC traversal. */
@@ -116,7 +117,10 @@ typedef void (*VisitFn)(Value v, void *arg);
 struct Type {
     Obj hdr;
     const char *name;            /* e.g. "int", "ValueError", "Foo" */
-    Type *base;                  /* single base; NULL only for object */
+    Type *base;                  /* layout base (__base__); NULL only for object */
+    Obj *mro;                    /* heap types: Tuple, the MRO after the class itself; NULL: the base chain */
+    Obj *bases;                  /* heap types: Tuple of the bases (__bases__); NULL: (base,) */
+    Obj *slots;                  /* heap types with __slots__ (no __dict__): Tuple of the names instances may set */
     Obj *dict;                   /* Dict: methods and class attributes */
     Obj *name_obj;               /* Str: __name__ (interned) */
     Obj *qualname;               /* Str: __qualname__ (heap types) */
@@ -314,8 +318,10 @@ size_t obj_usable_size(Obj *o);
 void obj_immortalize(Obj *o);
 /* The type of any value. */
 Type *obj_type(Value v);
-/* Whether a is b or a subclass of b. */
+/* Whether a is b or a subclass of b (along its MRO). */
 bool type_is_subtype(Type *a, Type *b);
+/* Walks t's MRO after cur: start with cur = t, *i = 0; NULL past its end. */
+Type *type_mro_next(Type *t, Type *cur, int64_t *i);
 /* isinstance(v, t) for one type. */
 bool obj_isinstance(Value v, Type *t);
 /* Looks a name up in a type and its bases; borrowed, V_NULL if absent. */
@@ -355,6 +361,12 @@ Value obj_getattr_opt(ThreadState *ts, Value v, Obj *name); /* V_NULL without ex
 int obj_setattr(ThreadState *ts, Value v, Obj *name, Value val); /* val V_NULL deletes */
 Value obj_generic_getattr(ThreadState *ts, Value v, Obj *name);  /* descriptors, instance dict, type */
 int obj_generic_setattr(ThreadState *ts, Value v, Obj *name, Value val);
+/* A user descriptor's __get__ (which 0), __set__ (1) or __delete__ (2) from its class; borrowed, V_NULL if none. */
+Value obj_descr_method(Value attr, int which);
+/* Whether a class attribute is a data descriptor (property, or __set__/__delete__). */
+bool obj_is_data_descr(Value attr);
+/* attr.__get__(obj, type) when attr's class has __get__, else attr itself (new reference). */
+Value obj_descr_get(ThreadState *ts, Value attr, Value obj, Value type);
 /* Finds a method for a call without binding: returns 1 with *meth = unbound function
  * (call it with self first), or 0 with *meth = the attribute itself; -1 on error. */
 int obj_get_method(ThreadState *ts, Value v, Obj *name, Value *meth);

@@ -108,7 +108,7 @@ enum { A_NONE, A_INT, A_CONST, A_NAME, A_LOCAL, A_DEREF, A_JUMP, A_BINOP, A_CMP,
     OP(IMPORT_NAME,       0, A_NAME)   /* fromlist_or_None -> module (top package for "import a.b" when fromlist is None) */ \
     OP(IMPORT_FROM,       1, A_NAME)   /* module -> module module.name (ImportError: cannot import name) */ \
     OP(IMPORT_STAR,      -1, A_NONE)   /* module -> ; binds its public names in the current namespace */ \
-    OP(BUILD_CLASS,     VAR, A_INT)    /* body_func name [base if arg == 1] -> class */ \
+    OP(BUILD_CLASS,     VAR, A_INT)    /* body_func name bases [kwargs if arg == 1] -> class */ \
     OP(FORMAT_VALUE,    VAR, A_FLAGS)  /* v [spec if arg & 4] -> str; arg & 3: 0 format, 1 str, 2 repr, 3 ascii */ \
     OP(PRINT_EXPR,       -1, A_NONE)   /* v -> ; REPL: prints repr(v) unless None, binds builtins._ */ \
     /* Superinstructions, made by the compiler's last pass from a pair A B: the fused op  \

@@ -16,6 +16,14 @@ int32_t instance_key_index(Type *t, Obj *name);
 /* Stores name = v (borrowed) in an inline instance's slots; 0 when it cannot live there
  * (the caller then uses instance_dict). */
 int instance_store_inline(Obj *o, Obj *name, Value v);
+/* The MRO of t, t first: a new Tuple. */
+Obj *type_mro_tuple(Type *t);
+/* The first half of a class statement: finds the metaclass (kw's "metaclass", removed
+ * from kw, or the most derived metaclass of the bases Tuple) into *meta_out (new
+ * reference) and returns the namespace from its __prepare__ (a Dict); V_NULL on error. */
+Value class_prepare(ThreadState *ts, Obj *name, Obj *bases, Obj *kw, Value *meta_out);
+/* The second half, after the body filled ns: meta(name, bases, ns, **kw). */
+Value class_finish(ThreadState *ts, Value meta, Obj *name, Obj *bases, Obj *ns, Obj *kw);
 /* super (class.c). */
 extern Type T_super;
 
