@@ -30,25 +30,28 @@
 #include <errno.h>
 #include <unistd.h>
 
-/* The pending flags live in the Interp: written by the C handler, so volatile sig_atomic_t. */
+/* The pending flags live in the Interp: written by the C handler (in whichever thread the
+ * kernel chose) and read by other threads, so every access is atomic (lock-free on int). */
 #define SIG_PENDING the_interp.sig_pending
 #define SIG_ANY the_interp.sig_any_pending
+#define SIG_GET(x) __atomic_load_n(&(x), __ATOMIC_SEQ_CST)
+#define SIG_SET(x, v) __atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
 
 /* The C handler: records the signal and asks the main thread to look. */
 static void sig_handler(int signum) {
     int saved = errno;
     if (signum > 0 && signum < NSIG) {
-        SIG_PENDING[signum] = 1;
-        SIG_ANY = 1;
+        SIG_SET(SIG_PENDING[signum], 1);
+        SIG_SET(SIG_ANY, 1);
         ThreadState *m = the_interp.main_ts;
-        if (m) m->eval_breaker = 1;
+        if (m) __atomic_fetch_or(&m->eval_breaker, 1, __ATOMIC_RELAXED);
     }
     errno = saved;
 }
 
 /* Whether a signal is waiting for its tiny handler. */
 int signal_any_pending(void) {
-    return SIG_ANY != 0;
+    return SIG_GET(SIG_ANY) != 0;
 }
 
 /* In a child after fork: signals that arrived in the parent are the parent's. */
@@ -58,8 +61,8 @@ void signal_after_fork_child(void) {
     sigset_t none;
     sigemptyset(&none);
     pthread_sigmask(SIG_SETMASK, &none, NULL);
-    SIG_ANY = 0;
-    for (int i = 0; i < NSIG; i++) SIG_PENDING[i] = 0;
+    SIG_SET(SIG_ANY, 0);
+    for (int i = 0; i < NSIG; i++) SIG_SET(SIG_PENDING[i], 0);
 }
 
 /* The signal module's namespace (borrowed), or NULL when it is not imported. */
@@ -86,17 +89,17 @@ static bool is_callable(Value v) {
 }
 
 int signal_run_pending(ThreadState *ts) {
-    if (!SIG_ANY) return 0;
+    if (!SIG_GET(SIG_ANY)) return 0;
     ThreadState *m = the_interp.main_ts;
     if (ts != m) {
         /* Only the main thread runs handlers: make sure it looks. */
-        if (m) m->eval_breaker = 1;
+        if (m) __atomic_fetch_or(&m->eval_breaker, 1, __ATOMIC_RELAXED);
         return 0;
     }
-    SIG_ANY = 0;
+    SIG_SET(SIG_ANY, 0);
     for (int n = 1; n < NSIG; n++) {
-        if (!SIG_PENDING[n]) continue;
-        SIG_PENDING[n] = 0;
+        if (!SIG_GET(SIG_PENDING[n])) continue;
+        SIG_SET(SIG_PENDING[n], 0);
         Obj *table = handler_table(module_dict());
         if (!table) continue;
         Value h = AS_LIST(V_OBJ(table))->items[n];
@@ -107,7 +110,7 @@ int signal_run_pending(ThreadState *ts) {
         if (IS_NULL(r)) {
             /* The others run at the next check. */
             for (int k = n + 1; k < NSIG; k++)
-                if (SIG_PENDING[k]) { SIG_ANY = 1; ts->eval_breaker = 1; break; }
+                if (SIG_GET(SIG_PENDING[k])) { SIG_SET(SIG_ANY, 1); __atomic_fetch_or(&ts->eval_breaker, 1, __ATOMIC_RELAXED); break; }
             return -1;
         }
         v_decref(r);
@@ -116,7 +119,7 @@ int signal_run_pending(ThreadState *ts) {
 }
 
 int signal_poll(ThreadState *ts) {
-    return SIG_ANY ? signal_run_pending(ts) : 0;
+    return SIG_GET(SIG_ANY) ? signal_run_pending(ts) : 0;
 }
 
 int signal_check(ThreadState *ts) {

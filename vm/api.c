@@ -487,7 +487,7 @@ done:;
 void tiny_interrupt(void) {
     the_interp.sigint_pending = 1;
     ThreadState *ts = the_interp.main_ts;
-    if (ts) ts->eval_breaker = 1;
+    if (ts) __atomic_fetch_or(&ts->eval_breaker, 1, __ATOMIC_RELAXED);
 }
 
 int tiny_fini(int status) {
