@@ -47,6 +47,44 @@ static int sel_slice_ms(double timeout, uint64_t deadline) {
     return (int)((slice + 999999) / 1000000);
 }
 
+/* One system-call wait of ms milliseconds (0: do not block) for sel_wait; errno kept. */
+typedef int (*SelWaitFn)(void *ctx, int ms);
+
+/* Waits with once in slices, the GIL released while blocking, running signal handlers
+ * between slices: the number ready (0 when the timeout passed), or -1 with an exception. */
+static int sel_wait(ThreadState *ts, const char *what, double timeout, SelWaitFn once, void *ctx) {
+    uint64_t deadline = mp_deadline_of(timeout);
+    for (;;) {
+        int ms = sel_slice_ms(timeout, deadline);
+        if (ms == -2) return 0;
+        bool release = ms != 0;
+        if (release) gil_blocking_begin(ts, what);
+        int r = once(ctx, ms);
+        int e = errno;
+        if (release) gil_blocking_end(ts);
+        if (r > 0) return r;
+        if (r < 0 && e != EINTR) { exc_raise_errno(ts, e, NULL); return -1; }
+        if (r == 0 && timeout == 0) return 0;
+        if (mp_wait_check_signals(ts) < 0) return -1;
+    }
+}
+
+/* The fds of a poll wait. */
+typedef struct PollWait { struct pollfd *p; nfds_t n; } PollWait;
+
+static int poll_once(void *ctx, int ms) {
+    PollWait *w = ctx;
+    return poll(w->p, w->n, ms);
+}
+
+/* The epoll instance and event buffer of an epoll wait. */
+typedef struct EpollWait { int epfd; struct epoll_event *evs; int maxev; } EpollWait;
+
+static int epoll_once(void *ctx, int ms) {
+    EpollWait *w = ctx;
+    return epoll_wait(w->epfd, w->evs, w->maxev, ms);
+}
+
 /* poll(fds, events, timeout) -> list of (index, revents) */
 static Value sel_poll(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
     if (arg_count(ts, "poll", nargs, kwnames, 4, 4) < 0) return V_NULL;
@@ -70,21 +108,9 @@ static Value sel_poll(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
         }
         p[i] = (struct pollfd){ .fd = fd, .events = (short)ev, .revents = 0 };
     }
-    uint64_t deadline = mp_deadline_of(timeout);
-    int r;
-    for (;;) {
-        int ms = sel_slice_ms(timeout, deadline);
-        if (ms == -2) { r = 0; break; }
-        bool release = ms != 0;
-        if (release) gil_blocking_begin(ts, what);
-        r = poll(p, (nfds_t)n, ms);
-        int e = errno;
-        if (release) gil_blocking_end(ts);
-        if (r > 0) break;
-        if (r < 0 && e != EINTR) { free(p); return exc_raise_errno(ts, e, NULL); }
-        if (r == 0 && timeout == 0) break;
-        if (mp_wait_check_signals(ts) < 0) { free(p); return V_NULL; }
-    }
+    PollWait pw = { p, (nfds_t)n };
+    int r = sel_wait(ts, what, timeout, poll_once, &pw);
+    if (r < 0) { free(p); return V_NULL; }
     Obj *out = list_new(0);
     for (int64_t i = 0; r > 0 && i < n; i++)
         if (p[i].revents) list_append_steal(out, V_OBJ(tuple_pack(2, V_INT(i), V_INT((uint16_t)p[i].revents))));
@@ -123,21 +149,9 @@ static Value sel_epoll_wait(ThreadState *ts, Value *args, int nargs, Obj *kwname
     if (maxev <= 0 || maxev > 1 << 20) return exc_raise(ts, &T_ValueError, "maxevents must be greater than 0, got %d", maxev);
     struct epoll_event *evs = malloc((size_t)maxev * sizeof *evs);
     if (!evs) return exc_raise(ts, &T_MemoryError, "");
-    uint64_t deadline = mp_deadline_of(timeout);
-    int r;
-    for (;;) {
-        int ms = sel_slice_ms(timeout, deadline);
-        if (ms == -2) { r = 0; break; }
-        bool release = ms != 0;
-        if (release) gil_blocking_begin(ts, "epoll");
-        r = epoll_wait(epfd, evs, maxev, ms);
-        int e = errno;
-        if (release) gil_blocking_end(ts);
-        if (r > 0) break;
-        if (r < 0 && e != EINTR) { free(evs); return exc_raise_errno(ts, e, NULL); }
-        if (r == 0 && timeout == 0) break;
-        if (mp_wait_check_signals(ts) < 0) { free(evs); return V_NULL; }
-    }
+    EpollWait ew = { epfd, evs, maxev };
+    int r = sel_wait(ts, "epoll", timeout, epoll_once, &ew);
+    if (r < 0) { free(evs); return V_NULL; }
     Obj *out = list_new(0);
     for (int i = 0; i < r; i++)
         list_append_steal(out, V_OBJ(tuple_pack(2, V_INT(evs[i].data.fd), V_INT(evs[i].events))));
@@ -153,10 +167,8 @@ static const MethodDef sel_functions[] = {
     { NULL, NULL, 0 },
 };
 
-/* A constant of the module. */
-typedef struct SelConst { const char *name; int64_t value; } SelConst;
-
-static const SelConst sel_consts[] = {
+/* The module's constants. */
+static const ModuleConst sel_consts[] = {
     { "POLLIN", POLLIN }, { "POLLPRI", POLLPRI }, { "POLLOUT", POLLOUT }, { "POLLERR", POLLERR },
     { "POLLHUP", POLLHUP }, { "POLLNVAL", POLLNVAL }, { "POLLRDNORM", POLLRDNORM },
     { "POLLRDBAND", POLLRDBAND }, { "POLLWRNORM", POLLWRNORM }, { "POLLWRBAND", POLLWRBAND },
@@ -172,7 +184,7 @@ static const SelConst sel_consts[] = {
 
 static int sel_init(ThreadState *ts, Obj *m) {
     (void)ts;
-    for (const SelConst *c = sel_consts; c->name; c++) module_add(m, c->name, V_INT(c->value));
+    module_add_consts(m, sel_consts);
     return 0;
 }
 

@@ -381,15 +381,22 @@ static ssize_t sk_send_once(ThreadState *ts, int fd, const uint8_t *p, size_t n,
     }
 }
 
+/* The arguments of send and sendall: (fd, data, flags, timeout); -1 with an exception. */
+static int sk_send_args(ThreadState *ts, const char *name, Value *args, int nargs, Obj *kwnames,
+                        int *fd, const uint8_t **p, size_t *n, int *flags, double *timeout) {
+    if (arg_count(ts, name, nargs, kwnames, 4, 4) < 0) return -1;
+    if (sk_fd_timeout(ts, args[0], args[3], fd, timeout) < 0 || sk_data(ts, args[1], p, n) < 0
+        || sk_int(ts, args[2], flags) < 0) return -1;
+    return 0;
+}
+
 /* send(fd, data, flags, timeout) -> n */
 static Value sk_send(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
-    if (arg_count(ts, "send", nargs, kwnames, 4, 4) < 0) return V_NULL;
     int fd, flags;
     double timeout;
     const uint8_t *p;
     size_t n;
-    if (sk_fd_timeout(ts, args[0], args[3], &fd, &timeout) < 0 || sk_data(ts, args[1], &p, &n) < 0
-        || sk_int(ts, args[2], &flags) < 0) return V_NULL;
+    if (sk_send_args(ts, "send", args, nargs, kwnames, &fd, &p, &n, &flags, &timeout) < 0) return V_NULL;
     Value data = args[1];
     v_incref(data);
     ssize_t w = sk_send_once(ts, fd, p, n, flags, NULL, timeout, mp_deadline_of(timeout));
@@ -399,13 +406,11 @@ static Value sk_send(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
 
 /* sendall(fd, data, flags, timeout) */
 static Value sk_sendall(ThreadState *ts, Value *args, int nargs, Obj *kwnames) {
-    if (arg_count(ts, "sendall", nargs, kwnames, 4, 4) < 0) return V_NULL;
     int fd, flags;
     double timeout;
     const uint8_t *p;
     size_t n;
-    if (sk_fd_timeout(ts, args[0], args[3], &fd, &timeout) < 0 || sk_data(ts, args[1], &p, &n) < 0
-        || sk_int(ts, args[2], &flags) < 0) return V_NULL;
+    if (sk_send_args(ts, "sendall", args, nargs, kwnames, &fd, &p, &n, &flags, &timeout) < 0) return V_NULL;
     Value data = args[1];
     v_incref(data);
     uint64_t deadline = mp_deadline_of(timeout);
@@ -638,10 +643,8 @@ static const MethodDef sk_functions[] = {
     { NULL, NULL, 0 },
 };
 
-/* A constant of the module. */
-typedef struct SkConst { const char *name; int value; } SkConst;
-
-static const SkConst sk_consts[] = {
+/* The module's constants. */
+static const ModuleConst sk_consts[] = {
     { "AF_UNSPEC", AF_UNSPEC }, { "AF_INET", AF_INET }, { "AF_INET6", AF_INET6 }, { "AF_UNIX", AF_UNIX },
     { "SOCK_STREAM", SOCK_STREAM }, { "SOCK_DGRAM", SOCK_DGRAM }, { "SOCK_RAW", SOCK_RAW },
     { "SOCK_SEQPACKET", SOCK_SEQPACKET }, { "SOCK_NONBLOCK", SOCK_NONBLOCK }, { "SOCK_CLOEXEC", SOCK_CLOEXEC },
@@ -666,7 +669,7 @@ static const SkConst sk_consts[] = {
 static int sk_init(ThreadState *ts, Obj *m) {
     (void)ts;
     sk_module = m;
-    for (const SkConst *c = sk_consts; c->name; c++) module_add(m, c->name, V_INT(c->value));
+    module_add_consts(m, sk_consts);
     module_add(m, "has_ipv6", V_TRUE);
     return 0;
 }

@@ -40,6 +40,10 @@ void module_add(Obj *module, const char *name, Value v)
     dict_set_cstr(MODULE_DICT(module), name, v);
 }
 
+void module_add_consts(Obj *module, const ModuleConst *consts) {
+    for (const ModuleConst *c = consts; c->name; c++) module_add(module, c->name, V_INT(c->value));
+}
+
 /* The module's __name__ as a C string (for messages). */
 static const char *module_name_cstr(Module *m)
 {

@@ -26,6 +26,10 @@ Value module_import(ThreadState *ts, Obj *name);
 Value module_import_relative(ThreadState *ts, Obj *name, Obj *globals);
 /* Sets module attribute name = v (incref'd). */
 void module_add(Obj *module, const char *name, Value v);
+/* An int constant of a native module, for tables ended by a NULL name. */
+typedef struct ModuleConst { const char *name; int64_t value; } ModuleConst;
+/* Adds every constant of a NULL-name-terminated table to a module. */
+void module_add_consts(Obj *module, const ModuleConst *consts);
 /* Registers the source of a module written in tiny and embedded in the binary. */
 typedef struct EmbeddedModule { const char *name; const char *source; } EmbeddedModule;
 extern const EmbeddedModule embedded_modules[];  /* { NULL, NULL } terminated */

@@ -37,30 +37,23 @@ static void seqiter_clear(Obj *self)
     v_decref(v);
 }
 
+/* The next of n items, or the end (letting go of the sequence). */
+static Value items_next(SeqIter *it, const Value *items, int64_t n)
+{
+    if (it->index < n)
+        return v_new(items[it->index++]);
+    seqiter_clear(&it->hdr);
+    return V_NULL;
+}
+
 /* next(it) over a list (sees appends made during the iteration). */
 static Value listiter_next(ThreadState *ts, Value self)
 {
     SeqIter *it = (SeqIter *)AS_OBJ(self);
     if (IS_NULL(it->seq))
         return V_NULL;
-    List *l = AS_LIST(it->seq);
-    if (it->index < l->len)
-        return v_new(l->items[it->index++]);
-    seqiter_clear(&it->hdr);
-    return V_NULL;
+    return items_next(it, AS_LIST(it->seq)->items, AS_LIST(it->seq)->len);
 }
-
-Type T_list_iterator = {
-    .name = "list_iterator",
-    .base = &T_object,
-    .flags = TF_GC,
-    .basicsize = sizeof(SeqIter),
-    .dealloc = seqiter_dealloc,
-    .traverse = seqiter_traverse,
-    .clear = seqiter_clear,
-    .iter = obj_iter_self,
-    .next = listiter_next,
-};
 
 /* next(it) over a tuple. */
 static Value tupleiter_next(ThreadState *ts, Value self)
@@ -68,24 +61,8 @@ static Value tupleiter_next(ThreadState *ts, Value self)
     SeqIter *it = (SeqIter *)AS_OBJ(self);
     if (IS_NULL(it->seq))
         return V_NULL;
-    Tuple *t = AS_TUPLE(it->seq);
-    if (it->index < t->len)
-        return v_new(t->items[it->index++]);
-    seqiter_clear(&it->hdr);
-    return V_NULL;
+    return items_next(it, AS_TUPLE(it->seq)->items, AS_TUPLE(it->seq)->len);
 }
-
-Type T_tuple_iterator = {
-    .name = "tuple_iterator",
-    .base = &T_object,
-    .flags = TF_GC,
-    .basicsize = sizeof(SeqIter),
-    .dealloc = seqiter_dealloc,
-    .traverse = seqiter_traverse,
-    .clear = seqiter_clear,
-    .iter = obj_iter_self,
-    .next = tupleiter_next,
-};
 
 /* next(it): seq[index], ending at IndexError or StopIteration. */
 static Value seqiter_next(ThreadState *ts, Value self)
@@ -105,14 +82,12 @@ static Value seqiter_next(ThreadState *ts, Value self)
     return v;
 }
 
-Type T_seq_iterator = {
-    .name = "iterator",
-    .base = &T_object,
-    .flags = TF_GC,
-    .basicsize = sizeof(SeqIter),
-    .dealloc = seqiter_dealloc,
-    .traverse = seqiter_traverse,
-    .clear = seqiter_clear,
-    .iter = obj_iter_self,
-    .next = seqiter_next,
-};
+/* The three iterator types share the SeqIter layout and machinery; they differ in name and next. */
+#define SEQITER_TYPE(var, pyname, nextfn)                                                   \
+    Type var = { .name = pyname, .base = &T_object, .flags = TF_GC, .basicsize = sizeof(SeqIter), \
+                 .dealloc = seqiter_dealloc, .traverse = seqiter_traverse, .clear = seqiter_clear, \
+                 .iter = obj_iter_self, .next = nextfn }
+
+SEQITER_TYPE(T_seq_iterator, "iterator", seqiter_next);
+SEQITER_TYPE(T_list_iterator, "list_iterator", listiter_next);
+SEQITER_TYPE(T_tuple_iterator, "tuple_iterator", tupleiter_next);
